@@ -1,0 +1,441 @@
+"""`numax.jit`, its call primitive, `make_jaxpr`, `eval_shape` and ahead-of-time lowering.
+
+Owns the jit cache and the dispatch hot path. A call flattens the arguments, builds a
+key from (argument tree, argument avals, static arguments, x64 mode, device), and on a
+hit runs the cached executable directly. On a miss it stages the function into a
+jaxpr (core's staging trace), lowers it and compiles it. Inside another
+transformation (grad, vmap, an outer jit) a jitted function binds the `jit`
+primitive instead, whose rules let that transformation see the staged program.
+"""
+
+import functools
+import inspect
+import operator
+
+import numpy as np
+
+from numax import runtime
+from numax.array import Array, from_host
+from numax.core import dtypes
+from numax.core.abstract import ShapedArray
+from numax.core.config import config
+from numax.core.primitive import Primitive
+from numax.core.pytree import tree_flatten, tree_leaves, tree_map, tree_unflatten
+from numax.core.trace import EVAL_TRACE, Tracer, _state
+from numax.dispatch import argument_device, compile_jaxpr
+from numax.transforms.staging import closed_over_consts, trace_to_jaxpr
+
+
+# ---------------------------------------------------------------- the call primitive
+
+def _jit_lower(ctx, *operands, name, jaxpr):
+    return ctx.call(jaxpr, operands, name)
+
+
+jit_p = Primitive(
+    "jit",
+    abstract_eval=lambda *avals, name, jaxpr: list(jaxpr.out_avals),
+    lower=_jit_lower,
+    multiple_results=True,
+)
+
+
+# ---------------------------------------------------------------- avals of arguments
+
+class ShapeDtypeStruct:
+    """A shape and dtype standing in for an array (eval_shape results, lower() inputs)."""
+
+    __slots__ = ("shape", "dtype", "weak_type", "sharding")
+
+    def __init__(self, shape, dtype, weak_type=False, sharding=None):
+        self.shape = tuple(shape)
+        self.dtype = np.dtype(dtype)
+        self.weak_type = weak_type
+        self.sharding = sharding
+
+    ndim = property(lambda self: len(self.shape))
+    size = property(lambda self: int(np.prod(self.shape)))
+
+    def __repr__(self):
+        weak = ", weak_type=True" if self.weak_type else ""
+        return f"ShapeDtypeStruct(shape={self.shape}, dtype={self.dtype.name}{weak})"
+
+    def __eq__(self, other):
+        return (isinstance(other, ShapeDtypeStruct) and self.shape == other.shape
+                and self.dtype == other.dtype and self.weak_type == other.weak_type)
+
+    def __hash__(self):
+        return hash((self.shape, self.dtype, self.weak_type))
+
+
+def abstractify(value):
+    """The aval of a jit argument: Arrays and tracers carry theirs; host values get JAX's."""
+    aval = getattr(value, "aval", None)
+    if aval is not None:
+        return aval
+    if isinstance(value, ShapeDtypeStruct):
+        return ShapedArray(value.shape, dtypes.canonicalize_dtype(value.dtype), value.weak_type)
+    if isinstance(value, (list, tuple, dict)) or value is None:
+        raise TypeError(f"expected an array, got {type(value).__name__}")
+    try:
+        dtype, weak = dtypes.dtype_and_weak_type(value)
+    except TypeError:
+        raise TypeError(f"Argument {value!r} of type {type(value)} is not a valid numax type; "
+                        "jit arguments must be arrays, scalars or pytrees of them (mark other "
+                        "arguments static with static_argnums)") from None
+    return ShapedArray(np.shape(value), dtype, weak)
+
+
+# ---------------------------------------------------------------- jit
+
+class _CacheEntry:
+    __slots__ = ("program", "out_tree", "consts", "kept", "jaxpr")
+
+    def __init__(self, program, out_tree, consts, kept, jaxpr):
+        self.program = program
+        self.out_tree = out_tree
+        self.consts = consts
+        self.kept = kept
+        self.jaxpr = jaxpr
+
+
+def _normalize_argnums(argnums, count, what):
+    if argnums is None:
+        return ()
+    if isinstance(argnums, int):
+        argnums = (argnums,)
+    out = []
+    for n in argnums:
+        n = operator.index(n)
+        if count is not None and not -count <= n < count:
+            raise ValueError(f"jit: {what}={n} is out of range for a function of {count} "
+                             "positional arguments")
+        out.append(n % count if (count is not None and n < 0) else n)
+    return tuple(sorted(set(out)))
+
+
+def _positional_count(fun):
+    try:
+        parameters = inspect.signature(fun).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind == p.VAR_POSITIONAL for p in parameters):
+        return None
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters)
+
+
+def _argnames_to_nums(fun, names):
+    try:
+        parameters = list(inspect.signature(fun).parameters.values())
+    except (TypeError, ValueError):
+        return ()
+    return tuple(i for i, p in enumerate(parameters)
+                 if p.name in names and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+
+
+class JitFunction:
+    """The object `numax.jit(f)` returns: call it, `.lower(...)` it, or `.eval_shape(...)` it."""
+
+    def __init__(self, fun, static_argnums=None, static_argnames=None, donate_argnums=None,
+                 donate_argnames=None, keep_unused=False, inline=False):
+        if not callable(fun):
+            raise TypeError(f"jit expects a callable, got {fun!r}")
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        count = _positional_count(fun)
+        static_argnames = (static_argnames,) if isinstance(static_argnames, str) else \
+            tuple(static_argnames or ())
+        donate_argnames = (donate_argnames,) if isinstance(donate_argnames, str) else \
+            tuple(donate_argnames or ())
+        self.static_argnums = tuple(sorted(set(
+            _normalize_argnums(static_argnums, count, "static_argnums")
+            + _argnames_to_nums(fun, static_argnames))))
+        self.static_argnames = static_argnames
+        self.donate_argnums = tuple(sorted(set(
+            _normalize_argnums(donate_argnums, count, "donate_argnums")
+            + _argnames_to_nums(fun, donate_argnames))))
+        self.donate_argnames = donate_argnames
+        overlap = set(self.static_argnums) & set(self.donate_argnums)
+        if overlap:
+            raise ValueError(f"jit: arguments {sorted(overlap)} are both static and donated")
+        self.keep_unused = keep_unused
+        self.inline = inline
+        self._cache = {}
+        self._simple = not (self.static_argnums or self.static_argnames or self.donate_argnums
+                            or self.donate_argnames)
+
+    def __get__(self, instance, owner):
+        return self if instance is None else functools.partial(self, instance)
+
+    # ------------------------------------------------------------ call
+    def __call__(self, *args, **kwargs):
+        if config.read("jax_disable_jit"):
+            return self.fun(*args, **kwargs)
+        dynamic, static_key = self._dynamic(args, kwargs)
+        leaves, in_tree = tree_flatten(dynamic)
+        if _state.trace is not EVAL_TRACE or any(isinstance(x, Tracer) for x in leaves):
+            return self._bind(args, kwargs, dynamic, leaves, in_tree, static_key)
+        arrays = [x if type(x) is Array else _argument_array(x) for x in leaves]
+        device = argument_device(arrays)
+        key = (in_tree, tuple([x.aval for x in arrays]), static_key, config.x64_enabled, device)
+        entry = self._cache.get(key)
+        if entry is None:
+            entry = self._cache[key] = self._compile(args, kwargs, in_tree, arrays, device)
+        buffers = entry.consts + [arrays[i]._buf for i in entry.kept]
+        return tree_unflatten(entry.out_tree, entry.program.run(buffers))
+
+    def _dynamic(self, args, kwargs):
+        """(the traced arguments as one pytree, a hashable key of the static ones)."""
+        if self._simple and not kwargs:
+            return args, None
+        return self._split_static(args, kwargs)
+
+    def _split_static(self, args, kwargs):
+        """Dynamic arguments as a pytree ((args, kwargs)) and a hashable key of the static ones."""
+        static_args = []
+        dynamic_args = []
+        for i, arg in enumerate(args):
+            if i in self.static_argnums:
+                static_args.append((i, arg))
+            else:
+                dynamic_args.append(arg)
+        static_kwargs = sorted((k, v) for k, v in kwargs.items() if k in self.static_argnames)
+        dynamic_kwargs = {k: v for k, v in kwargs.items() if k not in self.static_argnames}
+        static_key = (tuple(static_args), tuple(static_kwargs))
+        try:
+            hash(static_key)
+        except TypeError as error:
+            raise ValueError(
+                f"Non-hashable static arguments are not supported: the static arguments of "
+                f"{self.__name__} must be hashable ({error}). Pass arrays as ordinary "
+                "arguments, or convert lists to tuples.") from None
+        return (tuple(dynamic_args), dynamic_kwargs), static_key
+
+    def _flat_function(self, args, kwargs, in_tree):
+        """The function of flat dynamic leaves that the jaxpr stages; records the output tree."""
+        store = {}
+
+        def flat(*leaves):
+            dynamic = tree_unflatten(in_tree, list(leaves))
+            if self._simple and not kwargs:
+                out = self.fun(*dynamic)
+            else:
+                dyn_args, dyn_kwargs = dynamic
+                dyn_iter = iter(dyn_args)
+                full_args = [args[i] if i in self.static_argnums else next(dyn_iter)
+                             for i in range(len(args))]
+                full_kwargs = {k: (kwargs[k] if k in self.static_argnames else dyn_kwargs[k])
+                               for k in kwargs}
+                out = self.fun(*full_args, **full_kwargs)
+            out_leaves, store["out_tree"] = tree_flatten(out)
+            return out_leaves
+
+        return flat, store
+
+    def trace(self, args, kwargs, in_tree, in_avals):
+        flat, store = self._flat_function(args, kwargs, in_tree)
+        closed, consts = trace_to_jaxpr(flat, in_avals)
+        return closed, consts, store["out_tree"]
+
+    def _donated_leaves(self, args, kwargs):
+        """Flat positions of the dynamic leaves that belong to donated arguments."""
+        if not (self.donate_argnums or self.donate_argnames):
+            return ()
+        (dyn_args, dyn_kwargs), _ = self._split_static(args, kwargs)
+        positions = [i for i in range(len(args)) if i not in self.static_argnums]
+        marks = (tuple(tree_map(lambda _, d=i in self.donate_argnums: d, a)
+                       for i, a in zip(positions, dyn_args)),
+                 {k: tree_map(lambda _, d=k in self.donate_argnames: d, v)
+                  for k, v in dyn_kwargs.items()})
+        return tuple(i for i, donated in enumerate(tree_leaves(marks)) if donated)
+
+    def _compile(self, args, kwargs, in_tree, arrays, device):
+        in_avals = [x.aval for x in arrays]
+        closed, consts, out_tree = self.trace(args, kwargs, in_tree, in_avals)
+        num_consts = len(consts)
+        jaxpr = closed.jaxpr
+        kept = list(range(len(arrays)))
+        if not self.keep_unused:
+            used = _used_inputs(jaxpr)
+            kept = [i for i in kept if jaxpr.invars[num_consts + i] in used]
+        const_arrays = [c if isinstance(c, Array) else from_host(np.asarray(c)) for c in consts]
+        pruned = _select_inputs(closed, list(range(num_consts)) + [num_consts + i for i in kept])
+        donated_leaves = set(self._donated_leaves(args, kwargs))
+        donated = [num_consts + position for position, i in enumerate(kept) if i in donated_leaves]
+        target = device or runtime.default_device()
+        program = compile_jaxpr(pruned, target, committed=device is not None, donated=donated,
+                                name=f"jit_{_name(self.fun)}")
+        return _CacheEntry(program, out_tree, [c._buf for c in const_arrays], kept, closed)
+
+    def _bind(self, args, kwargs, dynamic, leaves, in_tree, static_key):
+        """Inside a transformation: stage the function and bind the jit primitive."""
+        in_avals = [abstractify(x) for x in leaves]
+        closed, consts, out_tree = self.trace(args, kwargs, in_tree, in_avals)
+        outs = jit_p.bind(*consts, *leaves, name=_name(self.fun), jaxpr=closed)
+        return tree_unflatten(out_tree, outs)
+
+    # ------------------------------------------------------------ ahead of time
+    def lower(self, *args, **kwargs):
+        """Stages and lowers for these arguments; returns a `Lowered` (`.as_text()`, `.compile()`)."""
+        dynamic, _ = self._dynamic(args, kwargs)
+        leaves, in_tree = tree_flatten(dynamic)
+        in_avals = [abstractify(x) for x in leaves]
+        closed, consts, out_tree = self.trace(args, kwargs, in_tree, in_avals)
+        return Lowered(self, closed, consts, out_tree, in_tree, in_avals)
+
+    def eval_shape(self, *args, **kwargs):
+        return eval_shape(self.fun, *args, **kwargs)
+
+    def clear_cache(self):
+        self._cache.clear()
+
+    def _cache_size(self):
+        return len(self._cache)
+
+
+def _name(fun):
+    return getattr(fun, "__name__", type(fun).__name__)
+
+
+def _argument_array(value):
+    if isinstance(value, Tracer):
+        from numax.core.trace import raise_escaped
+        raise_escaped(value)
+    abstractify(value)  # raises a clear error for unsupported argument types
+    return from_host(value)
+
+
+def _used_inputs(jaxpr):
+    used = set(v for v in jaxpr.outvars if not hasattr(v, "value"))
+    for eqn in jaxpr.eqns:
+        used.update(v for v in eqn.invars if not hasattr(v, "value"))
+    return used
+
+
+def _select_inputs(closed, positions):
+    from numax.core.ir import ClosedJaxpr, Jaxpr
+    jaxpr = closed.jaxpr
+    if len(positions) == len(jaxpr.invars):
+        return closed
+    invars = [jaxpr.invars[i] for i in positions]
+    return ClosedJaxpr(Jaxpr((), invars, jaxpr.outvars, jaxpr.eqns), ())
+
+
+class Lowered:
+    """A staged and lowered computation: `as_text()` is its StableHLO; `compile()` builds it."""
+
+    def __init__(self, jit_function, closed, consts, out_tree, in_tree, in_avals):
+        from numax.lowering import lower_jaxpr
+        self._jit = jit_function
+        self.jaxpr = closed
+        self.consts = consts
+        self.out_tree = out_tree
+        self.in_tree = in_tree
+        self.in_avals = in_avals
+        self._text = lower_jaxpr(closed, name=f"jit_{_name(jit_function.fun)}")
+
+    def as_text(self, dialect="stablehlo"):
+        return self._text
+
+    def compile(self):
+        return Compiled(self)
+
+    @property
+    def out_info(self):
+        return tree_unflatten(self.out_tree, [ShapeDtypeStruct(a.shape, a.dtype, a.weak_type)
+                                              for a in self.jaxpr.out_avals])
+
+
+class Compiled:
+    """An executable for fixed argument types; call it with arrays of exactly those types."""
+
+    def __init__(self, lowered):
+        self.lowered = lowered
+        device = runtime.default_device()
+        self._consts = [(c if isinstance(c, Array) else from_host(np.asarray(c)))._buf
+                        for c in lowered.consts]
+        self._program = compile_jaxpr(lowered.jaxpr, device)
+
+    def __call__(self, *args, **kwargs):
+        dynamic, _ = self.lowered._jit._dynamic(args, kwargs)
+        leaves, in_tree = tree_flatten(dynamic)
+        if in_tree != self.lowered.in_tree:
+            raise TypeError(f"Compiled function called with argument structure {in_tree}, "
+                            f"but it was compiled for {self.lowered.in_tree}")
+        arrays = [x if isinstance(x, Array) else from_host(x) for x in leaves]
+        for i, (array, aval) in enumerate(zip(arrays, self.lowered.in_avals)):
+            if array.aval.strip_weak_type() != aval.strip_weak_type():
+                raise TypeError(f"Compiled function argument {i} has type {array.aval.str_short()}, "
+                                f"but it was compiled for {aval.str_short()}")
+        outs = self._program.run(self._consts + [a._buf for a in arrays])
+        return tree_unflatten(self.lowered.out_tree, outs)
+
+    def as_text(self):
+        return self._program.executable.optimized_hlo()
+
+    def cost_analysis(self):
+        return self._program.executable.cost_analysis()
+
+    def memory_analysis(self):
+        return self._program.executable.memory_stats()
+
+
+def jit(fun=None, *, static_argnums=None, static_argnames=None, donate_argnums=None,
+        donate_argnames=None, keep_unused=False, inline=False, device=None, backend=None):
+    """Compiles `fun` with XLA; usable as `@jit` or `@jit(static_argnums=...)`.
+
+    >>> import numax, numax.numpy as jnp
+    >>> numax.jit(lambda x: x * 2)(jnp.arange(3))
+    Array([0, 2, 4], dtype=int32)
+    """
+    if fun is None:
+        return functools.partial(jit, static_argnums=static_argnums, static_argnames=static_argnames,
+                                 donate_argnums=donate_argnums, donate_argnames=donate_argnames,
+                                 keep_unused=keep_unused, inline=inline)
+    return JitFunction(fun, static_argnums, static_argnames, donate_argnums, donate_argnames,
+                       keep_unused, inline)
+
+
+# ---------------------------------------------------------------- staging without running
+
+def make_jaxpr(fun, static_argnums=(), return_shape=False):
+    """`make_jaxpr(f)(*args)` returns the program f stages for these arguments' types."""
+    static_argnums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+
+    @functools.wraps(fun)
+    def staged(*args, **kwargs):
+        dynamic = tuple(a for i, a in enumerate(args) if i not in static_argnums)
+        leaves, in_tree = tree_flatten((dynamic, kwargs))
+        store = {}
+
+        def flat(*flat_leaves):
+            dyn_args, dyn_kwargs = tree_unflatten(in_tree, list(flat_leaves))
+            it = iter(dyn_args)
+            full = [a if i in static_argnums else next(it) for i, a in enumerate(args)]
+            out = fun(*full, **dyn_kwargs)
+            out_leaves, store["tree"] = tree_flatten(out)
+            return out_leaves
+
+        closed, consts = trace_to_jaxpr(flat, [abstractify(x) for x in leaves])
+        result = closed_over_consts(closed, consts)
+        if return_shape:
+            shapes = [ShapeDtypeStruct(a.shape, a.dtype, a.weak_type) for a in closed.out_avals]
+            return result, tree_unflatten(store["tree"], shapes)
+        return result
+
+    return staged
+
+
+def eval_shape(fun, *args, **kwargs):
+    """The shapes and dtypes `fun` would return, as ShapeDtypeStructs; nothing is computed."""
+    leaves, in_tree = tree_flatten((args, kwargs))
+    store = {}
+
+    def flat(*flat_leaves):
+        a, k = tree_unflatten(in_tree, list(flat_leaves))
+        out_leaves, store["tree"] = tree_flatten(fun(*a, **k))
+        return out_leaves
+
+    closed, _ = trace_to_jaxpr(flat, [abstractify(x) for x in leaves])
+    return tree_unflatten(store["tree"], [ShapeDtypeStruct(a.shape, a.dtype, a.weak_type)
+                                          for a in closed.out_avals])

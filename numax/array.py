@@ -1,0 +1,201 @@
+"""`numax.Array`: an immutable array held in a device buffer, with its abstract value.
+
+Owns conversion of host values (Python scalars, lists, NumPy arrays) into device
+arrays with JAX's dtype rules (Python scalars are weakly typed; 64-bit values are
+narrowed unless x64 is on), conversion back to the host (`np.asarray`, `.item()`,
+`.tolist()`, printing, pickling by value, DLPack) and device placement. Operators and
+array methods (`+`, `.reshape`, `.sum`, indexing) are installed by numax.numpy on
+both Array and Tracer, so concrete and traced arrays share one implementation.
+"""
+
+import numpy as np
+
+from numax import runtime
+from numax.core import dtypes
+from numax.core.abstract import ShapedArray
+from numax.core.config import config
+
+
+class Array:
+    """An immutable array on one device. Create with numax.numpy.array/asarray."""
+
+    __slots__ = ("_buf", "aval", "_device", "_committed", "_npy", "__weakref__")
+    __array_priority__ = 100
+
+    shape = property(lambda self: self.aval.shape)
+    dtype = property(lambda self: self.aval.dtype)
+    ndim = property(lambda self: self.aval.ndim)
+    size = property(lambda self: self.aval.size)
+    weak_type = property(lambda self: self.aval.weak_type)
+
+    def __init__(self, *args, **kwargs):
+        raise TypeError("numax.Array cannot be constructed directly; "
+                        "use numax.numpy.array or numax.numpy.asarray")
+
+    # ------------------------------------------------------------ host access
+    def _host_value(self):
+        value = self._npy
+        if value is None:
+            value = self._npy = runtime.fetch(self._buf, self.aval.dtype, self.aval.shape)
+        return value
+
+    def __array__(self, dtype=None, copy=None):
+        value = self._host_value()
+        if copy:
+            return np.array(value, dtype=dtype, copy=True)
+        return value if dtype is None else value.astype(dtype, copy=False)
+
+    def item(self, *args):
+        return self._host_value().item(*args)
+
+    def tolist(self):
+        return self._host_value().tolist()
+
+    def __bool__(self):
+        if self.aval.size != 1:
+            raise ValueError(f"The truth value of an array with {self.aval.size} elements is "
+                             "ambiguous. Use a.any() or a.all()")
+        return bool(self._host_value())
+
+    def __int__(self):
+        return int(self._host_value())
+
+    def __float__(self):
+        return float(self._host_value())
+
+    def __complex__(self):
+        return complex(self._host_value())
+
+    def __index__(self):
+        if not dtypes.is_integer(self.aval.dtype) and self.aval.dtype != np.bool_:
+            raise TypeError(f"only integer arrays can be used as an index, got {self.aval.dtype}")
+        return int(self._host_value())
+
+    def __len__(self):
+        if not self.aval.shape:
+            raise TypeError("len() of unsized object (a 0-d array)")
+        return self.aval.shape[0]
+
+    def __iter__(self):
+        if not self.aval.shape:
+            raise TypeError("iteration over a 0-d array")
+        return (self[i] for i in range(self.aval.shape[0]))
+
+    def __hash__(self):
+        raise TypeError("unhashable type: 'numax.Array'")
+
+    def __format__(self, spec):
+        if self.aval.ndim == 0:
+            return format(self._host_value().item(), spec)
+        return format(self._host_value(), spec)
+
+    def __repr__(self):
+        if self._buf.is_deleted():
+            return f"Array(<deleted>, shape={self.shape}, dtype={self.dtype.name})"
+        weak = ", weak_type=True" if self.aval.weak_type else ""
+        value = self._host_value()
+        if self.size == 0 and self.ndim > 1 or self.size == 0:
+            body = f"[], shape={self.shape}"
+        else:
+            body = np.array2string(value, separator=", ", prefix="Array(")
+        return f"Array({body}, dtype={self.dtype.name}{weak})"
+
+    def __str__(self):
+        return str(self._host_value())
+
+    def __reduce__(self):
+        return _rebuild, (np.array(self._host_value()), self.aval.weak_type)
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    # ------------------------------------------------------------ device
+    def block_until_ready(self):
+        self._buf.block_until_ready()
+        return self
+
+    def is_ready(self):
+        return self._buf.is_ready()
+
+    @property
+    def device(self):
+        return self._device
+
+    def devices(self):
+        return {self._device}
+
+    @property
+    def committed(self):
+        return self._committed
+
+    def is_deleted(self):
+        return self._buf.is_deleted()
+
+    def delete(self):
+        self._buf.delete()
+        self._npy = None
+
+    def copy_to_host_async(self):
+        self._buf.copy_to_host_async() if hasattr(self._buf, "copy_to_host_async") else None
+
+    def unsafe_buffer_pointer(self):
+        return self._buf.unsafe_buffer_pointer()
+
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        return runtime.to_dlpack(self._buf)
+
+    def __dlpack_device__(self):
+        return (1, 0) if self._device.platform == "cpu" else (2, self._device.local_hardware_id)
+
+
+_new_array = object.__new__
+
+
+def wrap_buffer(buffer, aval, device, committed=False):
+    """An Array around a device buffer whose contents have abstract value `aval`."""
+    array = _new_array(Array)
+    array._buf = buffer
+    array.aval = aval
+    array._device = device
+    array._committed = committed
+    array._npy = None
+    return array
+
+
+def _rebuild(host_value, weak_type):
+    return from_host(host_value, weak_type=weak_type)
+
+
+def from_host(value, dtype=None, weak_type=None, device=None, committed=False):
+    """Puts a host value (scalar, nested list, NumPy array) on a device as an Array."""
+    if dtype is None:
+        host_dtype, weak = dtypes.dtype_and_weak_type(value) if not isinstance(value, list) else \
+            dtypes.dtype_and_weak_type(np.asarray(value))
+    else:
+        host_dtype, weak = dtypes.canonicalize_dtype(dtype), False
+    if weak_type is not None:
+        weak = weak_type
+    array = np.asarray(value, dtype=host_dtype)
+    device = device or runtime.default_device()
+    aval = ShapedArray(array.shape, host_dtype, weak)
+    buffer = runtime.put(array, device, aval)
+    return wrap_buffer(buffer, aval, device, committed)
+
+
+def device_put(value, device=None):
+    """Moves an Array (or host value) to `device`; with a device given, the result is committed."""
+    if isinstance(value, Array):
+        if device is None or device == value._device:
+            if device is not None and not value._committed:
+                return wrap_buffer(value._buf, value.aval, value._device, True)
+            return value
+        buffer = runtime.copy_to_device(value._buf, device)
+        return wrap_buffer(buffer, value.aval, device, True)
+    return from_host(value, device=device, committed=device is not None)
+
+
+def x64_enabled():
+    return config.x64_enabled

@@ -1,0 +1,69 @@
+"""The Primitive object and the registry of all primitives.
+
+A primitive holds every rule it has, declared together in one file of `lax/`:
+abstract evaluation (shape/dtype/weak-type rule), lowering to StableHLO, JVP (or a
+`linear` marker), transpose, batching, example inputs for the generic rule checker,
+and an explicit note when it is not differentiable. Rules may be added after the
+primitive is created (libraries written for JAX do that through registries that are
+views onto these attributes), and transformations find rules only here.
+`bind` hands the primitive to whichever trace is current (core/trace.py).
+"""
+
+from numax.core import trace as trace_module
+
+registry = {}
+
+class Primitive:
+    """One operation of the IR with all of its rules.
+
+    abstract_eval(*avals, **params) -> aval, or a list of avals if multiple_results.
+    lower(ctx, *operands, **params) -> SSA value(s); ctx is a lowering.LoweringRuleContext.
+    jvp(primals, tangents, **params) -> (primal_out, tangent_out); tangents may be Zero.
+    linear: the JVP is the primitive applied to the tangents (the primals are not needed).
+    transpose(cts, *args, **params) -> cotangents per input (None for non-linear inputs).
+    batch(args, dims, **params) -> (out, out_dim).
+    examples() -> list of (args, params) with NumPy inputs, for the generic rule checks.
+    not_differentiable: a reason string when the primitive deliberately has no JVP.
+    """
+
+    def __init__(self, name, *, abstract_eval, lower=None, impl=None, multiple_results=False,
+                 jvp=None, linear=False, transpose=None, batch=None, examples=None,
+                 not_differentiable=None, effects=(), register=True):
+        self.name = name
+        self.abstract_eval = abstract_eval
+        self.lower = lower
+        self._impl = impl
+        self.multiple_results = multiple_results
+        self.jvp = jvp
+        self.linear = linear
+        self.transpose = transpose
+        self.batch = batch
+        self.examples = examples
+        self.not_differentiable = not_differentiable
+        self.effects = tuple(effects)
+        if register:
+            if name in registry:
+                raise ValueError(f"a primitive named {name!r} is already registered")
+            registry[name] = self
+
+    @property
+    def impl(self):
+        """The eager implementation declared for this primitive, or None (compile and run)."""
+        return self._impl
+
+    @impl.setter
+    def impl(self, function):
+        self._impl = function
+
+    def bind(self, *args, **params):
+        return trace_module.current_trace().process_primitive(self, args, params)
+
+    def __repr__(self):
+        return self.name
+
+    def __reduce__(self):
+        return _lookup, (self.name,)
+
+
+def _lookup(name):
+    return registry[name]

@@ -1,0 +1,118 @@
+"""Running programs: eager primitive application and compiled-executable caches.
+
+Owns the eager path (a primitive bound with no transformation active is compiled
+once per (primitive, params, input avals, device) into a one-equation program and
+run) and the compilation of whole jaxprs for jit. Both paths lower through the same
+code, so eager and jit give the same numbers. Host values given to a primitive are
+put on the device first; results come back as `numax.Array`s carrying the avals that
+abstract evaluation gave.
+"""
+
+from numax import runtime
+from numax.array import Array, from_host, wrap_buffer
+from numax.core.abstract import TypedScalar
+from numax.core.ir import ClosedJaxpr, Equation, Jaxpr, Var
+from numax.core.trace import Tracer, raise_escaped, set_default_impl
+from numax.lowering import lower_jaxpr
+
+
+class CompiledProgram:
+    """A compiled jaxpr: the executable and the avals of its outputs."""
+
+    __slots__ = ("executable", "out_avals", "device", "committed", "text")
+
+    def __init__(self, executable, out_avals, device, committed, text):
+        self.executable = executable
+        self.out_avals = out_avals
+        self.device = device
+        self.committed = committed
+        self.text = text
+
+    def run(self, buffers):
+        device, committed = self.device, self.committed
+        return [wrap_buffer(b, a, device, committed)
+                for b, a in zip(self.executable.execute(buffers), self.out_avals)]
+
+
+def compile_jaxpr(closed_jaxpr, device, committed=False, donated=(), name="main_module"):
+    text = lower_jaxpr(closed_jaxpr, name=name, donated=donated)
+    out_avals = tuple(closed_jaxpr.out_avals)
+    executable = runtime.compile_module(text, [device], out_avals)
+    return CompiledProgram(executable, out_avals, device, committed, text)
+
+
+_scalar_arrays = {}
+
+
+def _scalar_array(scalar):
+    """Device arrays for typed scalars, cached: eager `x + 1.0` should not copy 1.0 each time."""
+    key = (scalar.aval, scalar.value.tobytes())
+    array = _scalar_arrays.get(key)
+    if array is None:
+        if len(_scalar_arrays) > 4096:
+            _scalar_arrays.clear()
+        array = _scalar_arrays[key] = from_host(scalar.value, weak_type=scalar.aval.weak_type)
+    return array
+
+
+def to_array(value):
+    """An Array for any array-like argument of a primitive (Array, NumPy value, scalar)."""
+    if isinstance(value, Array):
+        return value
+    if type(value) is TypedScalar:
+        return _scalar_array(value)
+    if isinstance(value, Tracer):
+        raise_escaped(value)
+    if isinstance(value, (list, tuple)):
+        raise TypeError(f"a primitive got a {type(value).__name__} where an array is expected; "
+                        "convert it with numax.numpy.asarray first")
+    return from_host(value)
+
+
+def argument_device(arrays):
+    """The device a computation on `arrays` runs on: that of committed inputs, else default."""
+    device = None
+    for array in arrays:
+        if array._committed:
+            if device is not None and array._device != device:
+                raise ValueError(
+                    f"Received incompatible devices for a computation: {device} and "
+                    f"{array._device}. Move the arrays to one device with numax.device_put.")
+            device = array._device
+    return device
+
+
+_eager_cache = {}
+
+
+def apply_primitive(primitive, *args, **params):
+    """Eager execution of one primitive (the EvalTrace's default implementation)."""
+    arrays = [x if type(x) is Array else to_array(x) for x in args]
+    avals = tuple([x.aval for x in arrays])
+    device = argument_device(arrays) if arrays else None
+    key = (primitive, tuple(params.items()), avals, device)
+    try:
+        program = _eager_cache.get(key)
+    except TypeError:
+        raise TypeError(f"{primitive.name}: parameters must be hashable, got {params}") from None
+    if program is None:
+        program = _eager_cache[key] = _compile_primitive(primitive, params, avals, device)
+    outs = program.run([x._buf for x in arrays])
+    return outs if primitive.multiple_results else outs[0]
+
+
+def _compile_primitive(primitive, params, avals, device):
+    invars = [Var(a) for a in avals]
+    out = primitive.abstract_eval(*avals, **params)
+    outvars = [Var(a) for a in (out if primitive.multiple_results else [out])]
+    jaxpr = Jaxpr((), invars, outvars, [Equation(primitive, invars, params, outvars)])
+    committed = device is not None
+    return compile_jaxpr(ClosedJaxpr(jaxpr, ()), device or runtime.default_device(), committed,
+                         name=primitive.name)
+
+
+def clear_caches():
+    _eager_cache.clear()
+
+
+set_default_impl(apply_primitive)

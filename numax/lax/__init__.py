@@ -1,0 +1,8 @@
+"""numax.lax: the primitives, under JAX's names, with JAX's convenience wrappers.
+
+Each family module declares its primitives (all rules in one place) and the public
+functions that bind them; this package re-exports their `__all__`.
+"""
+
+from numax.lax.elementwise import *  # noqa: F401,F403
+from numax.lax.structural import *  # noqa: F401,F403

@@ -1,0 +1,3 @@
+"""Lowering: IR -> StableHLO text. Knows primitives only through their `lower` rules."""
+from numax.lowering.builder import Value, aval_type, tensor_type, dense_attribute, array_attribute, dense_i64  # noqa: F401
+from numax.lowering.jaxpr_lowering import LoweringError, LoweringRuleContext, lower_jaxpr  # noqa: F401

@@ -1,0 +1,16 @@
+"""The runtime contract: the only package that imports jaxlib.
+
+The rest of numax sees backends and devices, opaque device buffers (put, fetch,
+delete, dlpack), and executables compiled from StableHLO text. jaxlib's private
+types never leave this package. Facts about jaxlib that shaped it are recorded,
+with their probes, in shared/reference/jaxlib_runtime.md.
+"""
+
+from numax.runtime.client import (  # noqa: F401
+    Backend, BackendError, JAXLIB_VERSION, XLA_CLIENT_VERSION, backend_of, backends,
+    default_backend, default_device, device_count, devices, get_backend, local_device_count,
+    local_devices, process_count, process_index)
+from numax.runtime.buffers import (  # noqa: F401
+    DeletedBufferError, buffer_device, copy_to_device, fetch, put, sharding_for, to_dlpack)
+from numax.runtime.executable import (  # noqa: F401
+    CompileError, Executable, RuntimeFailure, compile_module, mlir_element_type)

@@ -1,0 +1,140 @@
+"""Device buffers: host->device puts, device->host fetches, dlpack, deletion.
+
+Owns every use of jaxlib's array type (`ArrayImpl`). A buffer is created only through
+`put` or returned by an executable; the rest of numax treats it as an opaque handle
+with `block_until_ready`, `is_deleted` and `delete`. Fetching uses the zero-copy
+buffer protocol for NumPy's own dtypes; ml_dtypes (bfloat16, float8, int4) are
+bitcast on the device to unsigned integers first, because jaxlib's own fetch for
+them tries to import jax (jaxlib_runtime.md §0, §3).
+"""
+
+import numpy as np
+from jaxlib import xla_client as xc
+
+from numax.runtime.client import JAXLIB_VERSION, default_device
+
+_COPY = xc.HostBufferSemantics.IMMUTABLE_ONLY_DURING_CALL
+
+
+class OneDevice(xc.SingleDeviceSharding):
+    """Single-device sharding accepted by jaxlib 0.10.2 and 0.11.x alike."""
+
+    memory_kind = None
+
+    def _to_xla_hlo_sharding(self, ndim):
+        return xc.HloSharding.replicate()
+
+    def __eq__(self, other):
+        return isinstance(other, OneDevice) and other._device == self._device
+
+    def __hash__(self):
+        return hash(("OneDevice", self._device))
+
+
+_shardings = {}
+
+
+def sharding_for(device):
+    sharding = _shardings.get(device)
+    if sharding is None:
+        sharding = _shardings[device] = OneDevice(device)
+    return sharding
+
+
+class _PutAval:
+    """What batched_device_put reads from an aval: shape, dtype, weak_type."""
+
+    __slots__ = ("shape", "dtype", "weak_type")
+
+    def __init__(self, shape, dtype, weak_type):
+        self.shape, self.dtype, self.weak_type = shape, dtype, weak_type
+
+
+def put(host_array, device=None, aval=None):
+    """Copies a NumPy array to `device`; `aval` (shape, dtype, weak_type) becomes the buffer's aval."""
+    device = device or default_device()
+    if aval is None:
+        aval = _PutAval(host_array.shape, host_array.dtype, False)
+    return xc.batched_device_put(aval, sharding_for(device), [host_array], [device], True, False,
+                                 _COPY, enable_x64=True)
+
+
+class DeletedBufferError(RuntimeError):
+    """An array whose buffer was deleted or donated was used."""
+
+
+def _check_alive(buffer):
+    if buffer.is_deleted():
+        raise DeletedBufferError(
+            "Array has been deleted or donated (e.g. passed in a donate_argnums slot of a jitted "
+            "function); it can no longer be used")
+
+
+_NUMPY_DTYPES = frozenset(np.dtype(name) for name in (
+    "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+    "float16", "float32", "float64", "complex64", "complex128"))
+_bitcast_executables = {}
+
+
+def fetch(buffer, dtype, shape):
+    """Device -> host NumPy array (read-only; zero-copy on CPU for NumPy dtypes)."""
+    _check_alive(buffer)
+    if dtype in _NUMPY_DTYPES:
+        return np.asarray(buffer)
+    return _fetch_extended(buffer, dtype, shape)
+
+
+def _fetch_extended(buffer, dtype, shape):
+    """ml_dtypes: reinterpret the bits on the device as a NumPy integer type, then view back."""
+    from numax.runtime import executable  # avoids a cycle at import time
+
+    bits = dtype.itemsize * 8
+    sub_byte = dtype.name in ("int4", "uint4", "int2", "uint2", "float4_e2m1fn")
+    key = (dtype, tuple(shape), buffer.devices().pop() if hasattr(buffer, "devices") else None)
+    compiled = _bitcast_executables.get(key)
+    if compiled is None:
+        mlir_type = executable.mlir_element_type(dtype)
+        dims = "x".join(str(d) for d in shape)
+        prefix = dims + "x" if dims else ""
+        if sub_byte:  # widen on the device; the host then narrows with astype
+            wide = np.dtype("int8") if dtype.name.startswith("int") else np.dtype("uint8")
+            op = "stablehlo.convert"
+            out_type = "i8" if wide == np.int8 else "ui8"
+            if dtype.name == "float4_e2m1fn":
+                wide, out_type = np.dtype("float32"), "f32"
+        else:
+            wide = np.dtype(f"uint{bits}")
+            op, out_type = "stablehlo.bitcast_convert", f"ui{bits}"
+        text = (f"func.func public @main(%x: tensor<{prefix}{mlir_type}>) -> tensor<{prefix}{out_type}> {{\n"
+                f"  %0 = \"{op}\"(%x) : (tensor<{prefix}{mlir_type}>) -> tensor<{prefix}{out_type}>\n"
+                f"  func.return %0 : tensor<{prefix}{out_type}>\n}}")
+        device = next(iter(buffer.devices())) if hasattr(buffer, "devices") else default_device()
+        exe = executable.compile_module(text, [device], [_PutAval(tuple(shape), wide, False)])
+        compiled = _bitcast_executables[key] = (exe, wide)
+    exe, wide = compiled
+    raw = np.asarray(exe.execute([buffer])[0])
+    return raw.astype(dtype) if sub_byte else raw.view(dtype)
+
+
+def buffer_device(buffer):
+    return next(iter(buffer.devices()))
+
+
+def to_dlpack(buffer):
+    """A DLPack capsule aliasing the buffer (NumPy dtypes only)."""
+    from jaxlib import _jax
+    _check_alive(buffer)
+    return _jax.buffer_to_dlpack_managed_tensor(buffer)
+
+
+def copy_to_device(buffer, device):
+    """A copy of `buffer` on `device` (device-to-device, no host round trip)."""
+    _check_alive(buffer)
+    copies = xc.batched_copy_array_to_devices_with_sharding(
+        [buffer], [xc.DeviceList((device,))], [sharding_for(device)],
+        [xc.ArrayCopySemantics.ALWAYS_COPY])
+    return copies[0]
+
+
+__all__ = ["put", "fetch", "sharding_for", "to_dlpack", "copy_to_device", "buffer_device",
+           "DeletedBufferError", "OneDevice", "JAXLIB_VERSION"]

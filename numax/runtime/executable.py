@@ -1,0 +1,83 @@
+"""Compiling StableHLO text for devices and executing it.
+
+Owns `compile_and_load`, the result handlers that turn outputs into buffers carrying
+our avals, and the per-call execute path (`execute_sharded` + `consume_with_handlers`,
+the cheapest jaxlib path that never imports jax, jaxlib_runtime.md §4). Also owns the
+MLIR spelling of element types, since the runtime's own helper programs need it too.
+"""
+
+import numpy as np
+from jaxlib import xla_client as xc
+
+from numax.runtime.buffers import sharding_for
+from numax.runtime.client import JAXLIB_VERSION
+
+_HANDLER_KWARGS = {"_skip_checks": True} if JAXLIB_VERSION < (0, 11) else {}
+
+_MLIR_TYPES = {
+    "bool": "i1", "int8": "i8", "int16": "i16", "int32": "i32", "int64": "i64",
+    "uint8": "ui8", "uint16": "ui16", "uint32": "ui32", "uint64": "ui64",
+    "bfloat16": "bf16", "float16": "f16", "float32": "f32", "float64": "f64",
+    "complex64": "complex<f32>", "complex128": "complex<f64>",
+    "int4": "i4", "uint4": "ui4", "int2": "i2", "uint2": "ui2",
+    "float8_e4m3fn": "f8E4M3FN", "float8_e5m2": "f8E5M2", "float8_e4m3fnuz": "f8E4M3FNUZ",
+    "float8_e5m2fnuz": "f8E5M2FNUZ", "float8_e4m3b11fnuz": "f8E4M3B11FNUZ",
+    "float8_e4m3": "f8E4M3", "float8_e3m4": "f8E3M4", "float8_e8m0fnu": "f8E8M0FNU",
+    "float4_e2m1fn": "f4E2M1FN",
+}
+
+
+def mlir_element_type(dtype):
+    try:
+        return _MLIR_TYPES[np.dtype(dtype).name]
+    except KeyError:
+        raise TypeError(f"dtype {dtype} has no StableHLO element type") from None
+
+
+class CompileError(RuntimeError):
+    """XLA rejected a module numax emitted; the message holds XLA's diagnostic."""
+
+
+class Executable:
+    """A loaded XLA executable for one device, with result handlers built once."""
+
+    __slots__ = ("loaded", "device", "out_avals", "handlers", "text")
+
+    def __init__(self, loaded, device, out_avals, text):
+        self.loaded = loaded
+        self.device = device
+        self.out_avals = tuple(out_avals)
+        sharding = sharding_for(device)
+        self.handlers = [xc.array_result_handler(aval, sharding, True, **_HANDLER_KWARGS)
+                         for aval in out_avals]
+        self.text = text
+
+    def execute(self, buffers):
+        """Runs on `buffers` (one per parameter); returns one buffer per result."""
+        return self.loaded.execute_sharded(buffers).consume_with_handlers(self.handlers)
+
+    def optimized_hlo(self):
+        return self.loaded.hlo_modules()[0].to_string() if hasattr(self.loaded, "hlo_modules") \
+            else self.loaded.get_hlo_text()
+
+    def cost_analysis(self):
+        return self.loaded.cost_analysis()
+
+    def memory_stats(self):
+        return self.loaded.get_compiled_memory_stats()
+
+
+def compile_module(text, devices, out_avals):
+    """Compiles StableHLO `text` (with a public @main) for `devices` (one device for now)."""
+    device = devices[0]
+    client = device.client
+    options = xc.CompileOptions()
+    try:
+        loaded = client.compile_and_load(text, xc.DeviceList(tuple(devices)), options)
+    except xc.XlaRuntimeError as error:
+        raise CompileError(f"XLA could not compile the module numax emitted:\n{error}\n\n"
+                           f"module:\n{text}") from None
+    return Executable(loaded, device, out_avals, text)
+
+
+RuntimeFailure = xc.XlaRuntimeError
