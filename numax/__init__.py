@@ -8,9 +8,10 @@ the implementations live in the subpackages.
 from numax.core.config import config, disable_jit, enable_x64  # noqa: F401
 from numax import dispatch as _dispatch  # noqa: F401  (installs the eager implementation)
 from numax.array import Array, device_put  # noqa: F401
-from numax.api import ShapeDtypeStruct, eval_shape, jit, make_jaxpr  # noqa: F401
+from numax.api import (ShapeDtypeStruct, block_until_ready, device_get, eval_shape, jit,  # noqa: F401
+                       make_jaxpr)
 from numax.runtime import (default_backend, device_count, devices, local_device_count,  # noqa: F401
                            local_devices, process_count, process_index)
-from numax import lax, numpy, tree_util, tree  # noqa: F401
+from numax import errors, lax, numpy, tree_util, tree  # noqa: F401
 
 __version__ = "0.1.0"

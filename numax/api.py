@@ -32,11 +32,20 @@ def _jit_lower(ctx, *operands, name, jaxpr):
     return ctx.call(jaxpr, operands, name)
 
 
+def _jit_examples():
+    from numax import lax
+    x = np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3)
+    closed, _ = trace_to_jaxpr(lambda a, b: [lax.add(lax.sin(a), b), lax.mul(a, 2.0)],
+                               [ShapedArray((2, 3), np.dtype(np.float32))] * 2)
+    return [((x, x + 1), dict(name="example", jaxpr=closed))]
+
+
 jit_p = Primitive(
     "jit",
     abstract_eval=lambda *avals, name, jaxpr: list(jaxpr.out_avals),
     lower=_jit_lower,
     multiple_results=True,
+    examples=_jit_examples,
 )
 
 
@@ -249,17 +258,21 @@ class JitFunction:
                   for k, v in dyn_kwargs.items()})
         return tuple(i for i, donated in enumerate(tree_leaves(marks)) if donated)
 
+    def _prune(self, closed, num_consts):
+        """The program without unused arguments (unless keep_unused), and which were kept."""
+        jaxpr = closed.jaxpr
+        kept = list(range(len(jaxpr.invars) - num_consts))
+        if not self.keep_unused:
+            used = _used_inputs(jaxpr)
+            kept = [i for i in kept if jaxpr.invars[num_consts + i] in used]
+        return _select_inputs(closed, list(range(num_consts)) + [num_consts + i for i in kept]), kept
+
     def _compile(self, args, kwargs, in_tree, arrays, device):
         in_avals = [x.aval for x in arrays]
         closed, consts, out_tree = self.trace(args, kwargs, in_tree, in_avals)
         num_consts = len(consts)
-        jaxpr = closed.jaxpr
-        kept = list(range(len(arrays)))
-        if not self.keep_unused:
-            used = _used_inputs(jaxpr)
-            kept = [i for i in kept if jaxpr.invars[num_consts + i] in used]
+        pruned, kept = self._prune(closed, num_consts)
         const_arrays = [c if isinstance(c, Array) else from_host(np.asarray(c)) for c in consts]
-        pruned = _select_inputs(closed, list(range(num_consts)) + [num_consts + i for i in kept])
         donated_leaves = set(self._donated_leaves(args, kwargs))
         donated = [num_consts + position for position, i in enumerate(kept) if i in donated_leaves]
         target = device or runtime.default_device()
@@ -327,12 +340,12 @@ class Lowered:
     def __init__(self, jit_function, closed, consts, out_tree, in_tree, in_avals):
         from numax.lowering import lower_jaxpr
         self._jit = jit_function
-        self.jaxpr = closed
+        self.jaxpr, self.kept = jit_function._prune(closed, len(consts))
         self.consts = consts
         self.out_tree = out_tree
         self.in_tree = in_tree
         self.in_avals = in_avals
-        self._text = lower_jaxpr(closed, name=f"jit_{_name(jit_function.fun)}")
+        self._text = lower_jaxpr(self.jaxpr, name=f"jit_{_name(jit_function.fun)}")
 
     def as_text(self, dialect="stablehlo"):
         return self._text
@@ -367,7 +380,7 @@ class Compiled:
             if array.aval.strip_weak_type() != aval.strip_weak_type():
                 raise TypeError(f"Compiled function argument {i} has type {array.aval.str_short()}, "
                                 f"but it was compiled for {aval.str_short()}")
-        outs = self._program.run(self._consts + [a._buf for a in arrays])
+        outs = self._program.run(self._consts + [arrays[i]._buf for i in self.lowered.kept])
         return tree_unflatten(self.lowered.out_tree, outs)
 
     def as_text(self):
@@ -439,3 +452,18 @@ def eval_shape(fun, *args, **kwargs):
     closed, _ = trace_to_jaxpr(flat, [abstractify(x) for x in leaves])
     return tree_unflatten(store["tree"], [ShapeDtypeStruct(a.shape, a.dtype, a.weak_type)
                                           for a in closed.out_avals])
+
+
+# ---------------------------------------------------------------- host transfers
+
+def device_get(tree):
+    """A pytree with every Array replaced by its NumPy value."""
+    return tree_map(lambda x: np.asarray(x) if isinstance(x, Array) else x, tree)
+
+
+def block_until_ready(tree):
+    """Waits until every array in the pytree is computed; returns the pytree."""
+    for leaf in tree_leaves(tree):
+        if hasattr(leaf, "block_until_ready"):
+            leaf.block_until_ready()
+    return tree

@@ -132,9 +132,14 @@ def _odict_keyed(d):
     return [DictKey(k) for k in d], list(d.values()), tuple(d)
 
 
+def _ddict_flatten(d):
+    children, keys = _dict_flatten(d)
+    return children, (d.default_factory, keys)
+
+
 def _ddict_keyed(d):
-    keys, children, aux = _dict_keyed(d)
-    return keys, children, (d.default_factory, aux)
+    children, aux = _ddict_flatten(d)
+    return [DictKey(k) for k in aux[1]], children, aux
 
 
 def _flat_index_keyed(flatten):
@@ -159,7 +164,7 @@ _ODICT = _NodeKind(
     collections.OrderedDict, lambda d: (list(d.values()), tuple(d)),
     lambda keys, ch: collections.OrderedDict(zip(keys, ch)), _odict_keyed, "ordereddict")
 _DDICT = _NodeKind(
-    collections.defaultdict, lambda d: _ddict_keyed(d)[1:],
+    collections.defaultdict, _ddict_flatten,
     lambda aux, ch: collections.defaultdict(aux[0], zip(aux[1], ch)), _ddict_keyed, "defaultdict")
 _NONE_RECORD = (0, _NONE, None)
 

@@ -5,4 +5,12 @@ functions that bind them; this package re-exports their `__all__`.
 """
 
 from numax.lax.elementwise import *  # noqa: F401,F403
+from numax.lax.special import *  # noqa: F401,F403
 from numax.lax.structural import *  # noqa: F401,F403
+from numax.lax.indexing import *  # noqa: F401,F403
+from numax.lax.contractions import *  # noqa: F401,F403
+from numax.lax.convolution import *  # noqa: F401,F403
+from numax.lax.reductions import *  # noqa: F401,F403
+from numax.lax.windowed import *  # noqa: F401,F403
+from numax.lax.cumulative import *  # noqa: F401,F403
+from numax.lax.sorting import *  # noqa: F401,F403

@@ -30,7 +30,8 @@ _CLASS_NAMES = {BOOL: "bool", INT: "integer", FLOAT: "floating-point", COMPLEX: 
                 INEXACT: "floating-point or complex", NUMBER: "numeric", ANY: "any",
                 INT_OR_BOOL: "integer or bool", SIGNED: "signed integer",
                 FLOAT | INT: "floating-point or integer", FLOAT | SIGNED: "floating-point or signed integer",
-                NUMBER - UNSIGNED: "signed numeric"}
+                NUMBER - UNSIGNED: "signed numeric",
+                INT | FLOAT | BOOL: "integer, floating-point or bool"}
 
 
 def class_name(allowed):

@@ -1,18 +1,35 @@
-"""Elementwise primitives: arithmetic, transcendental functions, and dtype conversion.
+"""Elementwise primitives: arithmetic, comparison, logical/bitwise, complex parts,
+selection (select_n, clamp) and dtype conversion.
 
 Each primitive is declared once with its shape/dtype rule, lowering and example inputs,
-using the builders of lax/_rules.py. Operands must share a dtype; rank-0 operands
-broadcast. NumPy-style promotion and broadcasting live in numax.numpy, not here.
+using the builders of lax/_rules.py and the `unary`/`binary` builders below (which
+lax/special.py, the transcendental and special functions, shares). Operands must share
+a dtype; rank-0 operands broadcast. NumPy-style promotion and broadcasting live in
+numax.numpy, not here. Integer division and remainder follow XLA (and so JAX): they
+truncate toward zero, x / 0 is -1 (all bits set), x % 0 is x.
 """
+
+import builtins
+import enum
+import operator
 
 import numpy as np
 
 from numax.core import dtypes
-from numax.core.abstract import ShapedArray
+from numax.core.abstract import ShapedArray, TypedScalar
+from numax.core.errors import NumaxTypeError
 from numax.core.primitive import Primitive
-from numax.lax._rules import (ANY, INEXACT, NUMBER, check_dtype, elementwise_abstract, operands,
-                              elementwise_examples, hlo_op)
+from numax.lax._rules import (ANY, BOOL, COMPLEX, FLOAT, INEXACT, INT, INT_OR_BOOL, NUMBER, SIGNED,
+                              UNSIGNED, check_dtype, class_name, elementwise_abstract,
+                              elementwise_examples, hlo_op, operands, random_array,
+                              broadcast_scalars)
+from numax.lowering import tensor_type
 
+ORDERED = INT | FLOAT | BOOL               # what lt/le/gt/ge and clamp compare
+COMPLEX_PARTS = frozenset([np.dtype(np.float32), np.dtype(np.float64)])  # complex(x, y) inputs
+
+
+# ---------------------------------------------------------------- builders
 
 def unary(name, hlo, allowed=INEXACT, *, low=-3.0, high=3.0, dtypes_=("float32",), **rules):
     """A one-operand elementwise primitive lowered to a single StableHLO/CHLO op."""
@@ -27,12 +44,420 @@ def binary(name, hlo, allowed=NUMBER, *, low=-3.0, high=3.0, dtypes_=("float32",
                      examples=elementwise_examples(2, dtypes_, low=low, high=high), **rules)
 
 
-add_p = binary("add", "stablehlo.add", dtypes_=("float32", "int32", "complex64"))
+def mapped_dtype_abstract(name, allowed, result_dtype):
+    """Like elementwise_abstract, but the result dtype is `result_dtype(operand dtype)` and
+    the weak type carries over (abs of a weak complex is a weak float, as in JAX)."""
+    same = elementwise_abstract(name, allowed)
+
+    def rule(*avals, **params):
+        out = same(*avals, **params)
+        return out.update(dtype=result_dtype(out.dtype))
+    return rule
+
+
+def examples_of(*generators):
+    """Concatenates example generators (e.g. one per dtype/param combination)."""
+    return lambda: [case for generator in generators for case in generator()]
+
+
+def comparison_type(dtype):
+    """StableHLO's comparison_type for comparing values of `dtype` (bool compares unsigned)."""
+    if dtypes.is_inexact(dtype):
+        return "FLOAT"
+    return "SIGNED" if dtype in SIGNED else "UNSIGNED"
+
+
+def compare_hlo(ctx, x, y, direction, dtype, shape):
+    """Emits stablehlo.compare of two values of `dtype`; the result is bool of `shape`."""
+    return ctx.op("stablehlo.compare", [x, y], tensor_type(shape, np.bool_), attributes={
+        "comparison_direction": f"#stablehlo<comparison_direction {direction}>",
+        "comparison_type": f"#stablehlo<comparison_type {comparison_type(dtype)}>"})
+
+
+def _require_same_shape_or_scalar(name, shape, avals, what="operands"):
+    for aval in avals:
+        if aval.shape not in ((), shape):
+            raise NumaxTypeError(
+                f"{name} got {what} of shapes {', '.join(str(a.shape) for a in avals)}; each "
+                f"must have shape {shape} or be a scalar (numax.numpy functions broadcast)")
+
+
+# ---------------------------------------------------------------- arithmetic
+
+add_p = binary("add", "stablehlo.add", dtypes_=("float32", "int32", "complex64", "bfloat16"))
 sub_p = binary("sub", "stablehlo.subtract", dtypes_=("float32", "int32", "complex64"))
-mul_p = binary("mul", "stablehlo.multiply", dtypes_=("float32", "int32", "complex64"))
-neg_p = unary("neg", "stablehlo.negate", NUMBER, dtypes_=("float32", "int32"))
-sin_p = unary("sin", "stablehlo.sine")
-cos_p = unary("cos", "stablehlo.cosine")
+mul_p = binary("mul", "stablehlo.multiply", dtypes_=("float32", "int32", "complex64", "uint8"))
+# Integer div truncates toward zero and rem takes the dividend's sign (C semantics, XLA's).
+div_p = binary("div", "stablehlo.divide", dtypes_=("float32", "int32", "complex64"), low=1)
+rem_p = binary("rem", "stablehlo.remainder", dtypes_=("float32", "int32"), low=1)
+neg_p = unary("neg", "stablehlo.negate", NUMBER, dtypes_=("float32", "int32", "complex64"))
+nextafter_p = binary("nextafter", "chlo.next_after", FLOAT, dtypes_=("float32",))
+floor_p = unary("floor", "stablehlo.floor", FLOAT, dtypes_=("float32", "float16"))
+ceil_p = unary("ceil", "stablehlo.ceil", FLOAT, dtypes_=("float32", "bfloat16"))
+is_finite_p = Primitive(
+    "is_finite",
+    abstract_eval=elementwise_abstract("is_finite", FLOAT, result_dtype=lambda _: dtypes.bool_),
+    lower=hlo_op("stablehlo.is_finite"),
+    examples=lambda: [((np.array([1.0, np.inf, -np.inf, np.nan, 0.0], np.float32),), {})],
+)
+square_p = Primitive(
+    "square",
+    abstract_eval=elementwise_abstract("square", NUMBER),
+    lower=lambda ctx, x: ctx.op("stablehlo.multiply", [x, x]),
+    examples=elementwise_examples(1, ("float32", "int32", "complex64")),
+)
+
+
+def _abs_lower(ctx, x):
+    return ctx.op("stablehlo.abs", [x])  # complex -> its real type, as StableHLO defines it
+
+
+abs_p = Primitive(
+    "abs",
+    abstract_eval=mapped_dtype_abstract("abs", NUMBER - UNSIGNED, dtypes.real_dtype),
+    lower=_abs_lower,
+    examples=elementwise_examples(1, ("float32", "int32", "complex64")),
+)
+
+
+def _sign_lower(ctx, x):
+    aval = ctx.avals_in[0]
+    if aval.dtype not in UNSIGNED:
+        return ctx.op("stablehlo.sign", [x])
+    # stablehlo.sign is defined for signed and floating types only: 0 -> 0, else 1.
+    zero = ctx.constant(0, aval.dtype, aval.shape)
+    one = ctx.constant(1, aval.dtype, aval.shape)
+    return ctx.op("stablehlo.select", [compare_hlo(ctx, x, zero, "EQ", aval.dtype, aval.shape),
+                                       zero, one])
+
+
+sign_p = Primitive(
+    "sign",
+    abstract_eval=elementwise_abstract("sign", NUMBER),
+    lower=_sign_lower,
+    examples=elementwise_examples(1, ("float32", "int32", "uint32", "complex64")),
+)
+
+
+class RoundingMethod(enum.IntEnum):
+    """How lax.round breaks ties: AWAY_FROM_ZERO (2.5 -> 3) or TO_NEAREST_EVEN (2.5 -> 2)."""
+    AWAY_FROM_ZERO = 0
+    TO_NEAREST_EVEN = 1
+
+
+def _round_abstract(x, *, rounding_method):
+    if rounding_method not in (0, 1):
+        raise NumaxTypeError(f"round: rounding_method must be RoundingMethod.AWAY_FROM_ZERO (0) "
+                             f"or RoundingMethod.TO_NEAREST_EVEN (1), got {rounding_method!r}")
+    return elementwise_abstract("round", FLOAT)(x)
+
+
+def _round_lower(ctx, x, *, rounding_method):
+    op = ("stablehlo.round_nearest_afz" if rounding_method == RoundingMethod.AWAY_FROM_ZERO
+          else "stablehlo.round_nearest_even")
+    return ctx.op(op, [x])
+
+
+round_p = Primitive(
+    "round",
+    abstract_eval=_round_abstract,
+    lower=_round_lower,
+    examples=lambda: [((np.array([0.5, 1.5, 2.5, -0.5, -2.5, 0.4], np.float32),),
+                       dict(rounding_method=method)) for method in RoundingMethod],
+)
+
+
+def _pow_abstract(x, y):
+    check_dtype("pow", x, INEXACT, 0)
+    check_dtype("pow", y, INT | INEXACT, 1)
+    if y.dtype not in INT and y.dtype != x.dtype:
+        raise NumaxTypeError(
+            f"pow requires an integer exponent or one of the base's dtype, got base "
+            f"{x.dtype.name} and exponent {y.dtype.name}; convert with lax.convert_element_type")
+    shape = builtins.max(x.shape, y.shape, key=len)
+    _require_same_shape_or_scalar("pow", shape, (x, y))
+    return ShapedArray(shape, x.dtype, x.weak_type and y.weak_type)
+
+
+def _pow_lower(ctx, x, y):
+    x_aval, y_aval = ctx.avals_in
+    if y_aval.dtype != x_aval.dtype:  # an integer exponent is converted to the base's dtype
+        y = ctx.op("stablehlo.convert", [y], y_aval.update(dtype=x_aval.dtype))
+    return ctx.op("stablehlo.power", broadcast_scalars(ctx, [x, y]))
+
+
+def _pow_examples():
+    rng = np.random.default_rng(0)
+    base = rng.uniform(0.1, 3, (2, 3)).astype(np.float32)
+    return [((base, rng.uniform(-2, 2, (2, 3)).astype(np.float32)), {}),
+            ((base, rng.integers(-3, 4, (2, 3)).astype(np.int32)), {}),
+            ((base, np.float32(2.5)), {}),
+            ((random_array(rng, (4,), "complex64"), random_array(rng, (4,), "complex64")), {})]
+
+
+pow_p = Primitive("pow", abstract_eval=_pow_abstract, lower=_pow_lower, examples=_pow_examples)
+
+
+def _integer_pow_abstract(x, *, y):
+    check_dtype("integer_pow", x, NUMBER)
+    if y < 0 and x.dtype in INT:
+        raise NumaxTypeError(f"integer_pow: integers cannot be raised to negative powers, got "
+                             f"integer_pow(x: {x.dtype.name}, y={y}); use a floating-point x")
+    return x
+
+
+def _integer_pow_lower(ctx, x, *, y):
+    """x**y by repeated squaring (the multiplications JAX performs, so results match bit
+    for bit); a negative y takes the reciprocal of x**|y|."""
+    aval = ctx.avals_in[0]
+    if y == 0:
+        return ctx.constant(1, aval.dtype, aval.shape)
+    remaining, power, acc = builtins.abs(y), x, None
+    while remaining:
+        if remaining & 1:
+            acc = power if acc is None else ctx.op("stablehlo.multiply", [acc, power])
+        remaining >>= 1
+        if remaining:
+            power = ctx.op("stablehlo.multiply", [power, power])
+    if y < 0:
+        acc = ctx.op("stablehlo.divide", [ctx.constant(1, aval.dtype, aval.shape), acc])
+    return acc
+
+
+integer_pow_p = Primitive(
+    "integer_pow",
+    abstract_eval=_integer_pow_abstract,
+    lower=_integer_pow_lower,
+    examples=examples_of(
+        *[elementwise_examples(1, ("float32",), shapes=((2, 3),), low=0.5, params=dict(y=y))
+          for y in (0, 1, 2, 3, 5, -1, -2)],
+        elementwise_examples(1, ("int32", "complex64"), shapes=((4,),), params=dict(y=3))),
+)
+
+
+def _max_min_lower(direction):
+    """Lowering of max (direction GT) or min (LT). Complex numbers compare lexicographically
+    (real part, then imaginary part) as in JAX; ties pick the second operand."""
+    hlo = "stablehlo.maximum" if direction == "GT" else "stablehlo.minimum"
+
+    def lower(ctx, x, y):
+        x, y = broadcast_scalars(ctx, [x, y])
+        aval = ctx.aval_out
+        if aval.dtype not in COMPLEX:
+            return ctx.op(hlo, [x, y])
+        part = aval.update(dtype=dtypes.real_dtype(aval.dtype))
+        real_x, real_y = (ctx.op("stablehlo.real", [v], part) for v in (x, y))
+        imag_x, imag_y = (ctx.op("stablehlo.imag", [v], part) for v in (x, y))
+        real_equal = compare_hlo(ctx, real_x, real_y, "EQ", part.dtype, aval.shape)
+        pick_x = ctx.op("stablehlo.select", [
+            real_equal, compare_hlo(ctx, imag_x, imag_y, direction, part.dtype, aval.shape),
+            compare_hlo(ctx, real_x, real_y, direction, part.dtype, aval.shape)],
+            real_equal.type)
+        return ctx.op("stablehlo.select", [pick_x, x, y])
+    return lower
+
+
+def _max_min_examples():
+    nan = np.float32(np.nan)
+    return [*elementwise_examples(2, ("float32", "int32", "bool", "uint8"))(),
+            ((np.array([1, nan, 2, np.inf], np.float32), np.array([nan, 1, -np.inf, 3], np.float32)),
+             {}),
+            ((np.array([1 + 2j, 1 + 3j, 2 - 1j], np.complex64),
+              np.array([1 + 3j, 1 + 2j, 1 + 5j], np.complex64)), {})]
+
+
+# XLA's maximum/minimum propagate NaN (unlike np.fmax); JAX, and so numax, follow XLA.
+max_p = Primitive("max", abstract_eval=elementwise_abstract("max", ANY),
+                  lower=_max_min_lower("GT"), examples=_max_min_examples)
+min_p = Primitive("min", abstract_eval=elementwise_abstract("min", ANY),
+                  lower=_max_min_lower("LT"), examples=_max_min_examples)
+
+
+# ---------------------------------------------------------------- complex numbers
+
+real_p = Primitive("real", abstract_eval=mapped_dtype_abstract("real", COMPLEX, dtypes.real_dtype),
+                   lower=hlo_op("stablehlo.real"),
+                   examples=elementwise_examples(1, ("complex64",)))
+imag_p = Primitive("imag", abstract_eval=mapped_dtype_abstract("imag", COMPLEX, dtypes.real_dtype),
+                   lower=hlo_op("stablehlo.imag"),
+                   examples=elementwise_examples(1, ("complex64",)))
+complex_p = Primitive(
+    "complex",
+    abstract_eval=mapped_dtype_abstract("complex", COMPLEX_PARTS, dtypes.to_complex_dtype),
+    lower=hlo_op("stablehlo.complex"),
+    examples=elementwise_examples(2, ("float32",)),
+)
+
+
+def _conj_abstract(x, *, input_dtype=None):
+    return mapped_dtype_abstract("conj", COMPLEX_PARTS | COMPLEX, dtypes.to_complex_dtype)(x)
+
+
+def _conj_lower(ctx, x, *, input_dtype=None):
+    aval = ctx.avals_in[0]
+    if aval.dtype in COMPLEX:
+        part = aval.update(dtype=dtypes.real_dtype(aval.dtype))
+        imag = ctx.op("stablehlo.negate", [ctx.op("stablehlo.imag", [x], part)], part)
+        return ctx.op("stablehlo.complex", [ctx.op("stablehlo.real", [x], part), imag])
+    return ctx.op("stablehlo.complex", [x, ctx.constant(0, aval.dtype, aval.shape)])
+
+
+# `input_dtype` is JAX's parameter (its transpose rule needs the primal dtype); numax keeps
+# the same signature so code that binds conj_p directly works, and the rules ignore it.
+conj_p = Primitive(
+    "conj",
+    abstract_eval=_conj_abstract,
+    lower=_conj_lower,
+    examples=lambda: [((x,), dict(input_dtype=x.dtype)) for x in (
+        random_array(np.random.default_rng(0), (2, 3), "complex64"),
+        random_array(np.random.default_rng(1), (4,), "float32"))],
+)
+
+
+# ---------------------------------------------------------------- comparisons
+
+def _comparison(name, direction, allowed=ORDERED):
+    def lower(ctx, x, y):
+        x, y = broadcast_scalars(ctx, [x, y])
+        return compare_hlo(ctx, x, y, direction, ctx.avals_in[0].dtype, ctx.aval_out.shape)
+
+    def examples():
+        rng = np.random.default_rng(0)
+        cases = elementwise_examples(2, ("float32", "int32", "uint32", "bool"),
+                                     shapes=((), (2, 3)), low=-2, high=2)()
+        x = np.array([1.0, np.nan, 2.0, -0.0, np.inf], np.float32)
+        cases.append(((x, np.array([np.nan, np.nan, 2.0, 0.0, 1.0], np.float32)), {}))
+        if allowed is ANY:
+            z = random_array(rng, (4,), "complex64", -1, 1)
+            cases.append(((z, np.where([True, False, True, False], z, z + 1)), {}))
+        return cases
+    return Primitive(name, abstract_eval=elementwise_abstract(
+        name, allowed, result_dtype=lambda _: dtypes.bool_), lower=lower, examples=examples)
+
+
+# Complex numbers have no order: only eq and ne accept them (as in JAX).
+eq_p = _comparison("eq", "EQ", ANY)
+ne_p = _comparison("ne", "NE", ANY)
+lt_p = _comparison("lt", "LT")
+le_p = _comparison("le", "LE")
+gt_p = _comparison("gt", "GT")
+ge_p = _comparison("ge", "GE")
+
+
+# ---------------------------------------------------------------- logical and bitwise
+
+# On bool these are logical; on integers, bitwise.
+and_p = binary("and", "stablehlo.and", INT_OR_BOOL, dtypes_=("bool", "int32", "uint8"))
+or_p = binary("or", "stablehlo.or", INT_OR_BOOL, dtypes_=("bool", "int32", "uint8"))
+xor_p = binary("xor", "stablehlo.xor", INT_OR_BOOL, dtypes_=("bool", "int32", "uint8"))
+not_p = unary("not", "stablehlo.not", INT_OR_BOOL, dtypes_=("bool", "int32", "uint8"))
+
+
+def _shift_examples():
+    # Amounts outside [0, bits) are part of the contract (XLA: 0, or all sign bits).
+    amounts = np.array([0, 1, 7, 31, 32, 33, -1], np.int32)
+    values = np.array([1, -1, 12345, -12345, 2**31 - 1, -2**31, 7], np.int32)
+    unsigned = np.array([1, 2**32 - 1, 12345, 2**31, 5, 6, 7], np.uint32)
+    return [((values, amounts), {}), ((unsigned, amounts.astype(np.uint32)), {}),
+            ((np.arange(-4, 4, dtype=np.int8), np.int8(3)), {})]
+
+
+shift_left_p = Primitive("shift_left", abstract_eval=elementwise_abstract("shift_left", INT),
+                         lower=hlo_op("stablehlo.shift_left"), examples=_shift_examples)
+shift_right_arithmetic_p = Primitive(
+    "shift_right_arithmetic", abstract_eval=elementwise_abstract("shift_right_arithmetic", INT),
+    lower=hlo_op("stablehlo.shift_right_arithmetic"), examples=_shift_examples)
+shift_right_logical_p = Primitive(
+    "shift_right_logical", abstract_eval=elementwise_abstract("shift_right_logical", INT),
+    lower=hlo_op("stablehlo.shift_right_logical"), examples=_shift_examples)
+population_count_p = unary("population_count", "stablehlo.popcnt", INT,
+                           dtypes_=("int32", "uint8", "int16"), low=-1000, high=1000)
+clz_p = unary("clz", "stablehlo.count_leading_zeros", INT, dtypes_=("int32", "uint8", "int16"),
+              low=-1000, high=1000)
+
+
+# ---------------------------------------------------------------- selection
+
+def _select_n_abstract(which, *cases):
+    if not cases:
+        raise NumaxTypeError("select_n needs at least one case, got select_n(which) alone")
+    if which.dtype != np.bool_ and which.dtype not in INT:
+        raise NumaxTypeError(f"select_n: `which` must be a bool or integer array, got dtype "
+                             f"{which.dtype.name}")
+    if which.dtype == np.bool_ and len(cases) > 2:
+        raise NumaxTypeError(f"select_n: a bool `which` chooses between at most 2 cases, got "
+                             f"{len(cases)}; pass an int32 `which` to choose among more")
+    first = cases[0]
+    for case in cases:
+        if case.shape != first.shape or case.dtype != first.dtype:
+            raise NumaxTypeError(
+                "select_n: all cases must have the same shape and dtype, got "
+                f"{', '.join(c.str_short() for c in cases)}")
+    if which.shape not in ((), first.shape):
+        raise NumaxTypeError(f"select_n: `which` must be a scalar or have the cases' shape "
+                             f"{first.shape}, got shape {which.shape}")
+    return first.update(weak_type=all(c.weak_type for c in cases))
+
+
+def _select_n_lower(ctx, which, *cases):
+    which_aval = ctx.avals_in[0]
+    if len(cases) == 1:
+        return cases[0]
+    if which_aval.dtype == np.bool_:  # select(pred, on_true, on_false): case 1 where true
+        return ctx.op("stablehlo.select", [which, cases[1], cases[0]])
+
+    def pick(offset, options):
+        # A balanced tree of selects: `which < offset + half` picks the lower half.
+        if len(options) == 1:
+            return options[0]
+        half = len(options) // 2
+        bound = ctx.constant(offset + half, which_aval.dtype, which_aval.shape)
+        lower_half = compare_hlo(ctx, which, bound, "LT", which_aval.dtype, which_aval.shape)
+        return ctx.op("stablehlo.select", [lower_half, pick(offset, options[:half]),
+                                           pick(offset + half, options[half:])])
+    return pick(0, list(cases))
+
+
+def _select_n_examples():
+    rng = np.random.default_rng(0)
+    cases = [random_array(rng, (2, 3), "float32") for _ in range(4)]
+    return [((rng.random((2, 3)) < 0.5, cases[0], cases[1]), {}),
+            ((np.bool_(True), cases[0], cases[1]), {}),
+            ((rng.integers(0, 3, (2, 3)).astype(np.int32), *cases[:3]), {}),
+            ((rng.integers(0, 4, (2, 3)).astype(np.int32), *cases), {}),
+            ((np.int32(1), *cases[:3]), {}),
+            ((rng.integers(0, 2, (4,)).astype(np.uint8), np.arange(4, dtype=np.int32),
+              -np.arange(4, dtype=np.int32)), {}),
+            ((rng.random((2, 3)) < 0.5, cases[0]), {})]
+
+
+select_n_p = Primitive("select_n", abstract_eval=_select_n_abstract, lower=_select_n_lower,
+                       examples=_select_n_examples)
+
+
+def _clamp_abstract(lo, x, hi):
+    for position, aval in enumerate((lo, x, hi)):
+        check_dtype("clamp", aval, ORDERED, position)
+    if not lo.dtype == x.dtype == hi.dtype:
+        raise NumaxTypeError(f"clamp requires min, x and max of one dtype, got {lo.dtype.name}, "
+                             f"{x.dtype.name}, {hi.dtype.name}; convert with "
+                             "lax.convert_element_type")
+    _require_same_shape_or_scalar("clamp", x.shape, (lo, hi), "min/max")
+    return x.update(weak_type=lo.weak_type and x.weak_type and hi.weak_type)
+
+
+clamp_p = Primitive(
+    "clamp",
+    abstract_eval=_clamp_abstract,
+    # stablehlo.clamp itself accepts rank-0 min/max with an array operand.
+    lower=lambda ctx, lo, x, hi: ctx.op("stablehlo.clamp", [lo, x, hi]),
+    examples=lambda: [
+        ((np.float32(-1), np.linspace(-3, 3, 7, dtype=np.float32), np.float32(2)), {}),
+        ((np.full(5, -1, np.int32), np.arange(-3, 2, dtype=np.int32), np.arange(5, dtype=np.int32)),
+         {}),
+        ((np.float32(0), np.array([np.nan, -1, 1], np.float32), np.array([1, 1, 0.5], np.float32)),
+         {})],
+)
 
 
 # ---------------------------------------------------------------- dtype conversion
@@ -46,12 +471,13 @@ def _convert_lower(ctx, x, *, new_dtype, weak_type, sharding=None):
     aval_in = ctx.avals_in[0]
     if aval_in.dtype == new_dtype:
         return x
+    if dtypes.is_complex(aval_in.dtype) and not dtypes.is_complex(new_dtype):
+        # complex -> real keeps the real part (as JAX), also on the way to bool.
+        aval_in = aval_in.update(dtype=dtypes.real_dtype(aval_in.dtype))
+        x = ctx.op("stablehlo.real", [x], aval_in)
     if new_dtype == np.bool_:  # XLA's convert to i1 truncates; NumPy's is "!= 0"
         zero = ctx.constant(0, aval_in.dtype, aval_in.shape)
-        return ctx.op("stablehlo.compare", [x, zero], attributes={
-            "comparison_direction": "#stablehlo<comparison_direction NE>"})
-    if dtypes.is_complex(aval_in.dtype) and not dtypes.is_complex(new_dtype):
-        x = ctx.op("stablehlo.real", [x], aval_in.update(dtype=dtypes.real_dtype(aval_in.dtype)))
+        return compare_hlo(ctx, x, zero, "NE", aval_in.dtype, aval_in.shape)
     return ctx.op("stablehlo.convert", [x])
 
 
@@ -59,11 +485,14 @@ def _convert_examples():
     rng = np.random.default_rng(0)
     x = rng.uniform(-5, 5, size=(2, 3)).astype(np.float32)
     ints = rng.integers(-5, 5, size=(4,)).astype(np.int32)
-    return [((x,), dict(new_dtype=np.dtype(np.int32), weak_type=False, sharding=None)),
-            ((x,), dict(new_dtype=np.dtype(np.bool_), weak_type=False, sharding=None)),
-            ((ints,), dict(new_dtype=np.dtype(np.float32), weak_type=False, sharding=None)),
-            ((ints,), dict(new_dtype=np.dtype(np.bool_), weak_type=False, sharding=None)),
-            ((x,), dict(new_dtype=dtypes.bfloat16, weak_type=False, sharding=None))]
+    z = random_array(rng, (3,), "complex64")
+    cases = [(x, np.int32), (x, np.bool_), (ints, np.float32), (ints, np.bool_),
+             (x, dtypes.bfloat16), (x, np.float16), (ints, np.uint8), (ints, np.complex64),
+             (z, np.float32), (z, np.bool_), (z, np.int32),
+             (np.array([True, False]), np.float32), (np.array([True, False]), np.int32),
+             (x.astype(dtypes.bfloat16), np.float32), (x.astype(np.float16), np.int32)]
+    return [((operand,), dict(new_dtype=np.dtype(dtype), weak_type=False, sharding=None))
+            for operand, dtype in cases]
 
 
 convert_element_type_p = Primitive(
@@ -74,33 +503,277 @@ convert_element_type_p = Primitive(
 )
 
 
+_BITCASTABLE = INT | FLOAT  # XLA defines no bit layout to reinterpret for bool or complex
+
+
+def _bitcast_abstract(x, *, new_dtype):
+    for dtype, role in ((x.dtype, "operand"), (np.dtype(new_dtype), "target")):
+        if dtype not in _BITCASTABLE:
+            raise NumaxTypeError(
+                f"bitcast_convert_type does not accept {role} dtype {dtype.name}; it converts "
+                f"between {class_name(_BITCASTABLE)} dtypes (for complex, bitcast lax.real and "
+                "lax.imag; for bool, use lax.convert_element_type)")
+    old_bits, new_bits = dtypes.itemsize_bits(x.dtype), dtypes.itemsize_bits(new_dtype)
+    if old_bits == new_bits:
+        shape = x.shape
+    elif old_bits > new_bits:  # each element becomes a trailing row of narrower ones
+        shape = (*x.shape, old_bits // new_bits)
+    else:
+        ratio = new_bits // old_bits
+        if not x.shape or x.shape[-1] != ratio:
+            raise NumaxTypeError(
+                f"bitcast_convert_type from {x.dtype.name} to {np.dtype(new_dtype).name} needs "
+                f"a last dimension of {ratio} ({ratio} narrow elements make one wide one), got "
+                f"shape {x.shape}")
+        shape = x.shape[:-1]
+    return ShapedArray(shape, new_dtype, False)
+
+
+bitcast_convert_type_p = Primitive(
+    "bitcast_convert_type",
+    abstract_eval=_bitcast_abstract,
+    lower=lambda ctx, x, *, new_dtype: ctx.op("stablehlo.bitcast_convert", [x]),
+    examples=lambda: [
+        ((np.array([1.0, -2.5, np.inf], np.float32),), dict(new_dtype=np.dtype(np.int32))),
+        ((np.array([1.0, -2.5], np.float32),), dict(new_dtype=np.dtype(np.uint8))),
+        ((np.arange(8, dtype=np.uint8).reshape(2, 4),), dict(new_dtype=np.dtype(np.float32))),
+        ((np.array([1, 2], np.int16),), dict(new_dtype=dtypes.bfloat16))],
+)
+
+
+def _reduce_precision_abstract(x, *, exponent_bits, mantissa_bits):
+    check_dtype("reduce_precision", x, FLOAT)
+    if exponent_bits < 1 or mantissa_bits < 0:
+        raise NumaxTypeError(f"reduce_precision needs exponent_bits >= 1 and mantissa_bits >= 0, "
+                             f"got exponent_bits={exponent_bits}, mantissa_bits={mantissa_bits}")
+    return x
+
+
+reduce_precision_p = Primitive(
+    "reduce_precision",
+    abstract_eval=_reduce_precision_abstract,
+    lower=lambda ctx, x, *, exponent_bits, mantissa_bits: ctx.op(
+        "stablehlo.reduce_precision", [x], attributes={
+            "exponent_bits": f"{exponent_bits} : i32", "mantissa_bits": f"{mantissa_bits} : i32"}),
+    examples=examples_of(
+        elementwise_examples(1, ("float32",), params=dict(exponent_bits=8, mantissa_bits=7)),
+        elementwise_examples(1, ("float32",), params=dict(exponent_bits=5, mantissa_bits=10),
+                             high=1e5)),
+)
+
+
 # ---------------------------------------------------------------- public wrappers
 
 def add(x, y):
+    """x + y elementwise."""
     return add_p.bind(*operands(x, y))
 
 
 def sub(x, y):
+    """x - y elementwise."""
     return sub_p.bind(*operands(x, y))
 
 
 def mul(x, y):
+    """x * y elementwise."""
     return mul_p.bind(*operands(x, y))
 
 
+def div(x, y):
+    """x / y elementwise. On integers it rounds toward zero, like C (lax.div(-7, 2) == -3),
+    unlike NumPy's floor division."""
+    return div_p.bind(*operands(x, y))
+
+
+def rem(x, y):
+    """Remainder of x / y with the sign of x, like C's % and fmod (lax.rem(-7, 2) == -1)."""
+    return rem_p.bind(*operands(x, y))
+
+
+def pow(x, y):  # noqa: A001  (JAX's name)
+    """x ** y for a floating or complex x; y has x's dtype or is an integer array."""
+    return pow_p.bind(*operands(x, y))
+
+
+def integer_pow(x, y):
+    """x ** y for a Python int y, by repeated multiplication (negative y: reciprocal)."""
+    return integer_pow_p.bind(*operands(x), y=operator.index(y))
+
+
+def square(x):
+    """x * x elementwise."""
+    return square_p.bind(*operands(x))
+
+
+def reciprocal(x):
+    """1 / x elementwise (integer_pow(x, -1))."""
+    return integer_pow(x, -1)
+
+
+def max(x, y):  # noqa: A001  (JAX's name)
+    """Elementwise maximum; NaN wins (unlike np.fmax). Complex compares lexicographically."""
+    return max_p.bind(*operands(x, y))
+
+
+def min(x, y):  # noqa: A001  (JAX's name)
+    """Elementwise minimum; NaN wins (unlike np.fmin). Complex compares lexicographically."""
+    return min_p.bind(*operands(x, y))
+
+
 def neg(x):
+    """-x elementwise."""
     return neg_p.bind(*operands(x))
 
 
-def sin(x):
-    return sin_p.bind(*operands(x))
+def sign(x):
+    """-1, 0 or 1 by the sign of x (NaN stays NaN); x / |x| for complex, 0 at 0."""
+    return sign_p.bind(*operands(x))
 
 
-def cos(x):
-    return cos_p.bind(*operands(x))
+def abs(x):  # noqa: A001  (JAX's name)
+    """|x| elementwise; the magnitude (a real dtype) for complex x."""
+    return abs_p.bind(*operands(x))
+
+
+def floor(x):
+    return floor_p.bind(*operands(x))
+
+
+def ceil(x):
+    return ceil_p.bind(*operands(x))
+
+
+def round(x, rounding_method=RoundingMethod.AWAY_FROM_ZERO):  # noqa: A001  (JAX's name)
+    """Rounds to the nearest integer-valued float; ties per `rounding_method`:
+    round(2.5) == 3.0, round(2.5, RoundingMethod.TO_NEAREST_EVEN) == 2.0."""
+    return round_p.bind(*operands(x), rounding_method=RoundingMethod(rounding_method))
+
+
+def is_finite(x):
+    """True where x is neither infinite nor NaN."""
+    return is_finite_p.bind(*operands(x))
+
+
+def nextafter(x1, x2):
+    """The next representable float after x1 in the direction of x2."""
+    return nextafter_p.bind(*operands(x1, x2))
+
+
+def real(x):
+    return real_p.bind(*operands(x))
+
+
+def imag(x):
+    return imag_p.bind(*operands(x))
+
+
+def conj(x):
+    """Complex conjugate; a float32/float64 x becomes complex with zero imaginary part."""
+    x, = operands(x)
+    return conj_p.bind(x, input_dtype=dtypes.dtype_and_weak_type(x)[0])
+
+
+def complex(x, y):  # noqa: A001  (JAX's name)
+    """x + i*y from float32 (-> complex64) or float64 (-> complex128) parts."""
+    return complex_p.bind(*operands(x, y))
+
+
+def eq(x, y):
+    return eq_p.bind(*operands(x, y))
+
+
+def ne(x, y):
+    return ne_p.bind(*operands(x, y))
+
+
+def lt(x, y):
+    return lt_p.bind(*operands(x, y))
+
+
+def le(x, y):
+    return le_p.bind(*operands(x, y))
+
+
+def gt(x, y):
+    return gt_p.bind(*operands(x, y))
+
+
+def ge(x, y):
+    return ge_p.bind(*operands(x, y))
+
+
+def bitwise_and(x, y):
+    """Logical and of bools, bitwise and of integers (primitive `and`)."""
+    return and_p.bind(*operands(x, y))
+
+
+def bitwise_or(x, y):
+    """Logical or of bools, bitwise or of integers (primitive `or`)."""
+    return or_p.bind(*operands(x, y))
+
+
+def bitwise_xor(x, y):
+    """Logical xor of bools, bitwise xor of integers (primitive `xor`)."""
+    return xor_p.bind(*operands(x, y))
+
+
+def bitwise_not(x):
+    """Logical not of bools, bitwise complement of integers (primitive `not`)."""
+    return not_p.bind(*operands(x))
+
+
+def shift_left(x, y):
+    """x << y; amounts outside [0, bits) give 0."""
+    return shift_left_p.bind(*operands(x, y))
+
+
+def shift_right_arithmetic(x, y):
+    """x >> y copying the sign bit; amounts outside [0, bits) give 0 or -1 by x's sign."""
+    return shift_right_arithmetic_p.bind(*operands(x, y))
+
+
+def shift_right_logical(x, y):
+    """x >> y filling with zeros; amounts outside [0, bits) give 0."""
+    return shift_right_logical_p.bind(*operands(x, y))
+
+
+def population_count(x):
+    """Number of set bits of each integer."""
+    return population_count_p.bind(*operands(x))
+
+
+def clz(x):
+    """Number of leading zero bits of each integer."""
+    return clz_p.bind(*operands(x))
+
+
+def _predicate(which):
+    if type(which) is bool:
+        return TypedScalar(which, np.bool_, False)
+    if type(which) is int:
+        return TypedScalar(which, np.int32, False)
+    return which
+
+
+def select_n(which, *cases):
+    """cases[which] elementwise. `which` is bool (two cases: False picks cases[0]) or an
+    integer array in [0, len(cases)); it is a scalar or has the cases' shape."""
+    return select_n_p.bind(_predicate(which), *operands(*cases))
+
+
+def select(pred, on_true, on_false):
+    """on_true where pred, else on_false (note: select_n takes the false case first)."""
+    return select_n(pred, on_false, on_true)
+
+
+def clamp(min, x, max):  # noqa: A002  (JAX's argument names)
+    """x limited to [min, max]; min and max are scalars or have x's shape."""
+    return clamp_p.bind(*operands(min, x, max))
 
 
 def convert_element_type(operand, new_dtype, weak_type=False):
+    """Value-preserving dtype conversion: float -> int rounds toward zero, complex -> real
+    keeps the real part, anything -> bool is `!= 0`."""
     new_dtype = dtypes.canonicalize_dtype(new_dtype)
     if getattr(operand, "dtype", None) == new_dtype and \
             getattr(operand, "weak_type", False) == weak_type:
@@ -109,5 +782,26 @@ def convert_element_type(operand, new_dtype, weak_type=False):
                                        sharding=None)
 
 
-__all__ = [name for name in dir() if name.endswith("_p") or name in (
-    "add", "sub", "mul", "neg", "sin", "cos", "convert_element_type")]
+def bitcast_convert_type(operand, new_dtype):
+    """Reinterprets the bits of each element as `new_dtype` (like ndarray.view). A wider
+    operand dtype adds a trailing dimension; a narrower one consumes the last dimension:
+    bitcast_convert_type(f32[3], uint8) is uint8[3, 4]."""
+    operand, = operands(operand)
+    return bitcast_convert_type_p.bind(operand, new_dtype=dtypes.canonicalize_dtype(new_dtype))
+
+
+def reduce_precision(operand, exponent_bits, mantissa_bits):
+    """Rounds floats to the nearest value with the given exponent/mantissa widths (kept in
+    operand's dtype): reduce_precision(x, 8, 7) rounds a float32 x to bfloat16 precision."""
+    operand, = operands(operand)
+    return reduce_precision_p.bind(operand, exponent_bits=operator.index(exponent_bits),
+                                   mantissa_bits=operator.index(mantissa_bits))
+
+
+__all__ = [name for name in dir() if name.endswith("_p")] + [
+    "RoundingMethod", "add", "sub", "mul", "div", "rem", "pow", "integer_pow", "square",
+    "reciprocal", "max", "min", "neg", "sign", "abs", "floor", "ceil", "round", "is_finite",
+    "nextafter", "real", "imag", "conj", "complex", "eq", "ne", "lt", "le", "gt", "ge",
+    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "shift_left",
+    "shift_right_arithmetic", "shift_right_logical", "population_count", "clz", "select_n",
+    "select", "clamp", "convert_element_type", "bitcast_convert_type", "reduce_precision"]

@@ -9,7 +9,7 @@ with their probes, in shared/reference/jaxlib_runtime.md.
 from numax.runtime.client import (  # noqa: F401
     Backend, BackendError, JAXLIB_VERSION, XLA_CLIENT_VERSION, backend_of, backends,
     default_backend, default_device, device_count, devices, get_backend, local_device_count,
-    local_devices, process_count, process_index)
+    live_buffer_count, local_devices, process_count, process_index)
 from numax.runtime.buffers import (  # noqa: F401
     DeletedBufferError, buffer_device, copy_to_device, fetch, put, sharding_for, to_dlpack)
 from numax.runtime.executable import (  # noqa: F401

@@ -718,3 +718,10 @@ def test_tree_namespace_matches_tree_util():
     assert [tu.keystr(p) for p, _ in jt.leaves_with_path(tree)] == ["['a'][0]", "['a'][1]", "['b'][0]"]
     assert jt.flatten_with_path(tree)[1] == treedef
     assert jt.map_with_path(lambda p, x: len(p), tree) == {"a": (2, 2), "b": [2]}
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import numax.core.pytree as pytree
+    assert doctest.testmod(pytree).failed == 0

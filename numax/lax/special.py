@@ -1,0 +1,421 @@
+"""Transcendental and special-function primitives: exponentials and logarithms, roots,
+trigonometric and hyperbolic functions, the logistic, error and gamma-family functions.
+
+Each is declared once with its shape/dtype rule, lowering and example inputs, with the
+builders of lax/elementwise.py. Most lower to one StableHLO or CHLO op (XLA expands the
+CHLO ones with its own approximations, the numbers JAX gets). XLA has no op for the
+regularized incomplete gamma functions, so igamma/igammac lower to a StableHLO while
+loop evaluating the classic series / continued fraction (Cephes' igam/igamc algorithm).
+"""
+
+import numpy as np
+
+from numax.core import dtypes
+from numax.core.primitive import Primitive
+from numax.lax._rules import (FLOAT, INEXACT, elementwise_abstract, elementwise_examples,
+                              broadcast_scalars, operands)
+from numax.lax.elementwise import binary, compare_hlo, examples_of, unary
+from numax.lowering import array_attribute, tensor_type
+
+# ---------------------------------------------------------------- exponentials and logs
+
+exp_p = unary("exp", "stablehlo.exponential", dtypes_=("float32", "complex64"))
+log_p = unary("log", "stablehlo.log", low=0.1, high=5.0, dtypes_=("float32", "complex64"))
+expm1_p = unary("expm1", "stablehlo.exponential_minus_one", dtypes_=("float32", "complex64"))
+log1p_p = unary("log1p", "stablehlo.log_plus_one", low=-0.9, dtypes_=("float32", "complex64"))
+logistic_p = unary("logistic", "stablehlo.logistic", dtypes_=("float32", "complex64"))
+
+
+def _exp2_lower(ctx, x):
+    # 2**x = exp(x * log 2), the formula JAX lowers exp2 with (so the roundings agree).
+    aval = ctx.aval_out
+    return ctx.op("stablehlo.exponential", [
+        ctx.op("stablehlo.multiply", [ctx.constant(np.log(2), aval.dtype, aval.shape), x])])
+
+
+exp2_p = Primitive("exp2", abstract_eval=elementwise_abstract("exp2", INEXACT), lower=_exp2_lower,
+                   examples=elementwise_examples(1, ("float32", "complex64")))
+
+# ---------------------------------------------------------------- roots
+
+sqrt_p = unary("sqrt", "stablehlo.sqrt", low=0.0, dtypes_=("float32", "complex64"))
+rsqrt_p = unary("rsqrt", "stablehlo.rsqrt", low=0.1, dtypes_=("float32", "complex64"))
+cbrt_p = unary("cbrt", "stablehlo.cbrt", FLOAT)
+
+# ---------------------------------------------------------------- trigonometric, hyperbolic
+
+sin_p = unary("sin", "stablehlo.sine", dtypes_=("float32", "complex64"))
+cos_p = unary("cos", "stablehlo.cosine", dtypes_=("float32", "complex64"))
+tan_p = unary("tan", "stablehlo.tan", low=-1.5, high=1.5, dtypes_=("float32", "complex64"))
+asin_p = unary("asin", "chlo.asin", low=-0.99, high=0.99, dtypes_=("float32", "complex64"))
+acos_p = unary("acos", "chlo.acos", low=-0.99, high=0.99, dtypes_=("float32", "complex64"))
+atan_p = unary("atan", "chlo.atan", dtypes_=("float32", "complex64"))
+atan2_p = binary("atan2", "stablehlo.atan2", FLOAT, dtypes_=("float32",))
+sinh_p = unary("sinh", "chlo.sinh", dtypes_=("float32", "complex64"))
+cosh_p = unary("cosh", "chlo.cosh", dtypes_=("float32", "complex64"))
+tanh_p = unary("tanh", "stablehlo.tanh", dtypes_=("float32", "complex64"))
+asinh_p = unary("asinh", "chlo.asinh", dtypes_=("float32", "complex64"))
+acosh_p = unary("acosh", "chlo.acosh", low=1.0, high=5.0, dtypes_=("float32", "complex64"))
+atanh_p = unary("atanh", "chlo.atanh", low=-0.99, high=0.99, dtypes_=("float32", "complex64"))
+
+# ---------------------------------------------------------------- error and gamma family
+
+erf_p = unary("erf", "chlo.erf", FLOAT, dtypes_=("float32", "bfloat16"))
+erfc_p = unary("erfc", "chlo.erfc", FLOAT)
+erf_inv_p = unary("erf_inv", "chlo.erf_inv", FLOAT, low=-0.99, high=0.99)
+lgamma_p = unary("lgamma", "chlo.lgamma", FLOAT, low=-4.5, high=10.0)
+digamma_p = unary("digamma", "chlo.digamma", FLOAT, low=-4.5, high=10.0)
+bessel_i1e_p = unary("bessel_i1e", "chlo.bessel_i1e", FLOAT, low=-20.0, high=20.0)
+# polygamma(m, x): m holds non-negative integers (as floats of x's dtype).
+polygamma_p = Primitive(
+    "polygamma", abstract_eval=elementwise_abstract("polygamma", FLOAT),
+    lower=lambda ctx, m, x: ctx.op("chlo.polygamma", broadcast_scalars(ctx, [m, x])),
+    examples=lambda: [((np.array([0, 1, 2, 3, 1], np.float32),
+                        np.array([0.5, 1.0, 2.5, 4.0, 7.0], np.float32)), {}),
+                      ((np.float32(1), np.linspace(0.5, 5, 6, dtype=np.float32)), {})])
+# zeta(x, q): the Hurwitz zeta function sum_k (k + q)**-x.
+zeta_p = binary("zeta", "chlo.zeta", FLOAT, low=1.1, high=6.0, dtypes_=("float32",))
+
+
+# ---------------------------------------------------------------- igamma, igammac
+
+_MAX_ITERATIONS = 2000   # a safety bound; convergence takes far fewer steps in practice
+_BIG = 2.0 ** 52         # continued-fraction terms are rescaled past this to avoid overflow
+
+
+class _Formula:
+    """Emits elementwise StableHLO on values of one float type, so a lowering reads like the
+    formula it computes. Bound to a lowering context (the function body or a region's)."""
+
+    def __init__(self, ctx, shape, dtype):
+        self.ctx, self.shape, self.dtype = ctx, shape, np.dtype(dtype)
+        self.type = tensor_type(shape, dtype)
+        self.pred_type = tensor_type(shape, np.bool_)
+
+    def const(self, value):
+        return self.ctx.constant(value, self.dtype, self.shape)
+
+    def _op(self, name, *args):
+        return self.ctx.op(name, list(args), self.type)
+
+    def add(self, x, y): return self._op("stablehlo.add", x, y)            # noqa: E704
+    def sub(self, x, y): return self._op("stablehlo.subtract", x, y)       # noqa: E704
+    def mul(self, x, y): return self._op("stablehlo.multiply", x, y)       # noqa: E704
+    def div(self, x, y): return self._op("stablehlo.divide", x, y)         # noqa: E704
+    def log(self, x): return self._op("stablehlo.log", x)                  # noqa: E704
+    def exp(self, x): return self._op("stablehlo.exponential", x)          # noqa: E704
+    def abs(self, x): return self._op("stablehlo.abs", x)                  # noqa: E704
+    def lgamma(self, x): return self._op("chlo.lgamma", x)                 # noqa: E704
+
+    def compare(self, x, y, direction):
+        return compare_hlo(self.ctx, x, y, direction, self.dtype, self.shape)
+
+    def both(self, p, q):
+        return self.ctx.op("stablehlo.and", [p, q], self.pred_type)
+
+    def either(self, p, q):
+        return self.ctx.op("stablehlo.or", [p, q], self.pred_type)
+
+    def negate(self, p):
+        return self.ctx.op("stablehlo.not", [p], self.pred_type)
+
+    def where(self, p, x, y):
+        return self.ctx.op("stablehlo.select", [p, x, y], x.type)
+
+    def any(self, p):
+        """Whether any element of the bool tensor p is set, as a tensor<i1>."""
+        if not self.shape:
+            return p
+        scalar = tensor_type((), np.bool_)
+        body = self.ctx.region([scalar, scalar], lambda c, a, b: [
+            c.op("stablehlo.or", [a, b], scalar)])
+        return self.ctx.op("stablehlo.reduce", [p, self.ctx.constant(False, np.bool_)], scalar,
+                           attributes={"dimensions": array_attribute(range(len(self.shape)))},
+                           regions=[body])
+
+    def log_prefactor(self, a, x):
+        """log(x**a e**-x / Gamma(a)), the factor common to the series and the fraction."""
+        return self.sub(self.sub(self.mul(a, self.log(x)), x), self.lgamma(a))
+
+
+def _iterate(f, enabled, state, step):
+    """Runs `step` on the elements where `enabled` until none remains enabled (or the
+    iteration bound): a stablehlo.while whose state is (count, enabled, *state).
+    `step(f, *state)` returns (new_state, still_going); disabled elements keep their value."""
+    ctx = f.ctx
+    count_type = tensor_type((), np.int32)
+    types = [count_type, enabled.type] + [v.type for v in state]
+
+    def keep_going(c, count, enabled, *_):
+        limit = c.constant(_MAX_ITERATIONS, np.int32)
+        under_limit = c.op("stablehlo.compare", [count, limit], tensor_type((), np.bool_), {
+            "comparison_direction": "#stablehlo<comparison_direction LT>",
+            "comparison_type": "#stablehlo<comparison_type SIGNED>"})
+        any_enabled = _Formula(c, f.shape, f.dtype).any(enabled)
+        return [c.op("stablehlo.and", [under_limit, any_enabled], under_limit.type)]
+
+    def body(c, count, enabled, *values):
+        g = _Formula(c, f.shape, f.dtype)
+        new_values, still_going = step(g, *values)
+        kept = [g.where(enabled, new, old) for new, old in zip(new_values, values)]
+        count = c.op("stablehlo.add", [count, c.constant(1, np.int32)], count_type)
+        return [count, g.both(enabled, still_going), *kept]
+
+    cond_region = ctx.region(types, keep_going)
+    body_region = ctx.region(types, body)
+    outs = ctx.ops("stablehlo.while", [ctx.constant(0, np.int32), enabled, *state], types,
+                   regions=[cond_region, body_region])
+    return outs[2:]
+
+
+def _igamma_series(f, enabled, a, x):
+    """P(a, x) = x**a e**-x / Gamma(a+1) * sum_n x**n / ((a+1)...(a+n)): converges fast
+    for x < a + 1."""
+    eps = f.const(dtypes.finfo(f.dtype).eps / 2)
+
+    def step(g, x, r, term, total):
+        r = g.add(r, g.const(1))
+        term = g.div(g.mul(term, x), r)
+        total = g.add(total, term)
+        return [x, r, term, total], g.compare(g.div(term, total), eps, "GT")
+
+    one = f.const(1)
+    _, _, _, total = _iterate(f, enabled, [x, a, one, one], step)
+    return f.div(f.mul(total, f.exp(f.log_prefactor(a, x))), a)
+
+
+def _igammac_continued_fraction(f, enabled, a, x):
+    """Q(a, x) by Legendre's continued fraction: converges fast for x > a + 1."""
+    eps = f.const(dtypes.finfo(f.dtype).eps / 2)
+    big, big_inverse = f.const(_BIG), f.const(1 / _BIG)
+
+    def step(g, y, z, c, p1, p2, q1, q2, fraction):
+        c = g.add(c, g.const(1))
+        y = g.add(y, g.const(1))
+        z = g.add(z, g.const(2))
+        yc = g.mul(y, c)
+        p = g.sub(g.mul(p1, z), g.mul(p2, yc))
+        q = g.sub(g.mul(q1, z), g.mul(q2, yc))
+        q_nonzero = g.compare(q, g.const(0), "NE")
+        ratio = g.div(p, q)
+        change = g.where(q_nonzero, g.abs(g.div(g.sub(fraction, ratio), ratio)), g.const(1))
+        fraction = g.where(q_nonzero, ratio, fraction)
+        p2, p1, q2, q1 = p1, p, q1, q
+        rescale = g.compare(g.abs(p), big, "GT")
+        p2, p1, q2, q1 = (g.where(rescale, g.mul(v, big_inverse), v) for v in (p2, p1, q2, q1))
+        return [y, z, c, p1, p2, q1, q2, fraction], g.compare(change, eps, "GT")
+
+    y = f.sub(f.const(1), a)
+    z = f.add(f.add(x, y), f.const(1))
+    p1, q1 = f.add(x, f.const(1)), f.mul(z, x)
+    state = [y, z, f.const(0), p1, f.const(1), q1, x, f.div(p1, q1)]
+    fraction = _iterate(f, enabled, state, step)[-1]
+    return f.mul(fraction, f.exp(f.log_prefactor(a, x)))
+
+
+def _incomplete_gamma_lower(upper):
+    """Lowering of igamma (upper=False: P(a, x)) or igammac (upper=True: Q = 1 - P).
+
+    Each element takes the series or the continued fraction, whichever converges there,
+    and the other function is 1 minus it. Outside the domain (a <= 0, x < 0, NaN) the
+    result is NaN, as XLA's (and so JAX's) implementation gives; P(a, 0) = 0, P(a, inf) = 1.
+    """
+    def lower(ctx, a, x):
+        a, x = broadcast_scalars(ctx, [a, x])
+        aval = ctx.aval_out
+        # bfloat16/float16 would not converge to useful accuracy: compute in float32.
+        compute = aval.dtype if aval.dtype.itemsize >= 4 else np.dtype(np.float32)
+        if compute != aval.dtype:
+            a, x = (ctx.op("stablehlo.convert", [v], aval.update(dtype=compute)) for v in (a, x))
+        f = _Formula(ctx, aval.shape, compute)
+        zero, one, inf = f.const(0), f.const(1), f.const(np.inf)
+        x_is_zero, x_is_inf = f.compare(x, zero, "EQ"), f.compare(x, inf, "EQ")
+        invalid = f.either(f.either(f.compare(x, zero, "LT"), f.compare(a, zero, "LE")),
+                           f.either(f.compare(a, a, "NE"), f.compare(x, x, "NE")))
+        ordinary = f.negate(f.either(invalid, f.either(x_is_zero, x_is_inf)))
+        use_fraction = f.both(f.compare(x, one, "GT"), f.compare(x, a, "GT"))
+        series = _igamma_series(f, f.both(ordinary, f.negate(use_fraction)), a, x)
+        fraction = _igammac_continued_fraction(f, f.both(ordinary, use_fraction), a, x)
+        if upper:
+            result = f.where(use_fraction, fraction, f.sub(one, series))
+            result = f.where(x_is_zero, one, f.where(x_is_inf, zero, result))
+        else:
+            result = f.where(use_fraction, f.sub(one, fraction), series)
+            result = f.where(x_is_zero, zero, f.where(x_is_inf, one, result))
+        result = f.where(invalid, f.const(np.nan), result)
+        if compute != aval.dtype:
+            result = ctx.op("stablehlo.convert", [result])
+        return result
+    return lower
+
+
+def _incomplete_gamma_examples():
+    a = np.array([0.5, 1.0, 3.0, 10.0, 2.0, 0.0, -1.0, 1.5], np.float32)
+    x = np.array([0.2, 2.0, 1.0, 12.0, 0.0, 1.0, 1.0, np.inf], np.float32)
+    return [((a, x), {}), ((np.float32(2.5), np.linspace(0, 6, 5, dtype=np.float32)), {})]
+
+
+igamma_p = Primitive("igamma", abstract_eval=elementwise_abstract("igamma", FLOAT),
+                     lower=_incomplete_gamma_lower(upper=False),
+                     examples=examples_of(_incomplete_gamma_examples, elementwise_examples(
+                         2, ("float32",), shapes=((3, 4),), low=0.1, high=8.0)))
+igammac_p = Primitive("igammac", abstract_eval=elementwise_abstract("igammac", FLOAT),
+                      lower=_incomplete_gamma_lower(upper=True),
+                      examples=examples_of(_incomplete_gamma_examples, elementwise_examples(
+                          2, ("float32",), shapes=((3, 4),), low=0.1, high=8.0)))
+
+
+# ---------------------------------------------------------------- public wrappers
+
+def exp(x):
+    return exp_p.bind(*operands(x))
+
+
+def exp2(x):
+    """2 ** x elementwise."""
+    return exp2_p.bind(*operands(x))
+
+
+def log(x):
+    """Natural logarithm."""
+    return log_p.bind(*operands(x))
+
+
+def expm1(x):
+    """exp(x) - 1, accurate for small x."""
+    return expm1_p.bind(*operands(x))
+
+
+def log1p(x):
+    """log(1 + x), accurate for small x."""
+    return log1p_p.bind(*operands(x))
+
+
+def logistic(x):
+    """1 / (1 + exp(-x)), the sigmoid."""
+    return logistic_p.bind(*operands(x))
+
+
+def sqrt(x):
+    return sqrt_p.bind(*operands(x))
+
+
+def rsqrt(x):
+    """1 / sqrt(x)."""
+    return rsqrt_p.bind(*operands(x))
+
+
+def cbrt(x):
+    """Real cube root (negative for negative x)."""
+    return cbrt_p.bind(*operands(x))
+
+
+def sin(x):
+    return sin_p.bind(*operands(x))
+
+
+def cos(x):
+    return cos_p.bind(*operands(x))
+
+
+def tan(x):
+    return tan_p.bind(*operands(x))
+
+
+def asin(x):
+    return asin_p.bind(*operands(x))
+
+
+def acos(x):
+    return acos_p.bind(*operands(x))
+
+
+def atan(x):
+    return atan_p.bind(*operands(x))
+
+
+def atan2(x, y):
+    """The angle of the point (y, x) -- atan(x / y) in the right quadrant, like np.arctan2(x, y)."""
+    return atan2_p.bind(*operands(x, y))
+
+
+def sinh(x):
+    return sinh_p.bind(*operands(x))
+
+
+def cosh(x):
+    return cosh_p.bind(*operands(x))
+
+
+def tanh(x):
+    return tanh_p.bind(*operands(x))
+
+
+def asinh(x):
+    return asinh_p.bind(*operands(x))
+
+
+def acosh(x):
+    return acosh_p.bind(*operands(x))
+
+
+def atanh(x):
+    return atanh_p.bind(*operands(x))
+
+
+def erf(x):
+    return erf_p.bind(*operands(x))
+
+
+def erfc(x):
+    """1 - erf(x), accurate where erf(x) is close to 1."""
+    return erfc_p.bind(*operands(x))
+
+
+def erf_inv(x):
+    """The inverse of erf on (-1, 1); +-inf at +-1."""
+    return erf_inv_p.bind(*operands(x))
+
+
+def lgamma(x):
+    """log |Gamma(x)|."""
+    return lgamma_p.bind(*operands(x))
+
+
+def digamma(x):
+    """d/dx log Gamma(x)."""
+    return digamma_p.bind(*operands(x))
+
+
+def polygamma(m, x):
+    """The m-th derivative of digamma; m holds non-negative integer values."""
+    return polygamma_p.bind(*operands(m, x))
+
+
+def zeta(x, q):
+    """The Hurwitz zeta function sum_{k>=0} (k + q) ** -x (scipy.special.zeta(x, q))."""
+    return zeta_p.bind(*operands(x, q))
+
+
+def igamma(a, x):
+    """The regularized lower incomplete gamma function P(a, x) (scipy.special.gammainc).
+    NaN where a <= 0 or x < 0."""
+    return igamma_p.bind(*operands(a, x))
+
+
+def igammac(a, x):
+    """The regularized upper incomplete gamma function Q(a, x) = 1 - P(a, x)
+    (scipy.special.gammaincc). NaN where a <= 0 or x < 0."""
+    return igammac_p.bind(*operands(a, x))
+
+
+def bessel_i1e(x):
+    """The exponentially scaled modified Bessel function of order one, exp(-|x|) I1(x)."""
+    return bessel_i1e_p.bind(*operands(x))
+
+
+__all__ = [name for name in dir() if name.endswith("_p")] + [
+    "exp", "exp2", "log", "expm1", "log1p", "logistic", "sqrt", "rsqrt", "cbrt", "sin", "cos",
+    "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
+    "erf", "erfc", "erf_inv", "lgamma", "digamma", "polygamma", "zeta", "igamma", "igammac",
+    "bessel_i1e"]

@@ -1,0 +1,274 @@
+"""Shape manipulation, joining, selection and matrix products in NumPy's API.
+
+Owns reshape (with -1), transpose, squeeze, expand_dims, swapaxes, moveaxis, ravel,
+broadcast_to/broadcast_arrays, concatenate, stack, where, clip, matmul and dot, each
+written on lax primitives with NumPy's argument conventions and error messages.
+"""
+
+import numpy as np
+
+from numax import lax
+from numax.core import dtypes
+from numax.numpy import _promote
+from numax.numpy._promote import canonicalize_axes, canonicalize_axis, ensure_array, promote
+
+
+def _infer_shape(size, newshape):
+    if isinstance(newshape, (int, np.integer)):
+        newshape = (newshape,)
+    newshape = tuple(int(d) for d in newshape)
+    unknown = [i for i, d in enumerate(newshape) if d == -1]
+    if len(unknown) > 1:
+        raise ValueError("can only specify one unknown dimension (-1) in a reshape")
+    if unknown:
+        known = int(np.prod([d for d in newshape if d != -1], dtype=np.int64))
+        if known == 0 or size % known:
+            raise TypeError(f"cannot reshape array of size {size} into shape {newshape}")
+        newshape = tuple(size // known if d == -1 else d for d in newshape)
+    if int(np.prod(newshape, dtype=np.int64)) != size:
+        raise TypeError(f"cannot reshape array of size {size} into shape {newshape}")
+    return newshape
+
+
+def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
+    if shape is None:
+        shape = newshape
+    a = ensure_array(a)
+    shape = _infer_shape(a.size, shape)
+    if order == "F":
+        return transpose(lax.reshape(transpose(a), shape[::-1]))
+    if order not in ("C", "A"):
+        raise ValueError(f"reshape: unknown order {order!r}")
+    return lax.reshape(a, shape)
+
+
+def ravel(a, order="C"):
+    a = ensure_array(a)
+    return reshape(a, (a.size,), order=order)
+
+
+def transpose(a, axes=None):
+    a = ensure_array(a)
+    if axes is None:
+        axes = tuple(range(a.ndim))[::-1]
+    axes = tuple(canonicalize_axis(i, a.ndim) for i in axes)
+    if sorted(axes) != list(range(a.ndim)):
+        raise ValueError(f"axes {axes} don't match array of dimension {a.ndim}")
+    return lax.transpose(a, axes)
+
+
+def permute_dims(a, axes):
+    return transpose(a, axes)
+
+
+def swapaxes(a, axis1, axis2):
+    a = ensure_array(a)
+    perm = list(range(a.ndim))
+    i, j = canonicalize_axis(axis1, a.ndim), canonicalize_axis(axis2, a.ndim)
+    perm[i], perm[j] = perm[j], perm[i]
+    return lax.transpose(a, tuple(perm))
+
+
+def moveaxis(a, source, destination):
+    a = ensure_array(a)
+    source = canonicalize_axes(source, a.ndim)
+    destination = canonicalize_axes(destination, a.ndim)
+    if len(source) != len(destination):
+        raise ValueError("moveaxis: source and destination must have the same number of axes")
+    order = [i for i in range(a.ndim) if i not in source]
+    for dest, src in sorted(zip(destination, source)):
+        order.insert(dest, src)
+    return lax.transpose(a, tuple(order))
+
+
+def squeeze(a, axis=None):
+    a = ensure_array(a)
+    if axis is None:
+        axes = tuple(i for i, d in enumerate(a.shape) if d == 1)
+    else:
+        axes = canonicalize_axes(axis, a.ndim)
+        for i in axes:
+            if a.shape[i] != 1:
+                raise ValueError(f"cannot select an axis to squeeze out which has size not equal "
+                                 f"to one (axis {i} of shape {a.shape})")
+    return lax.reshape(a, tuple(d for i, d in enumerate(a.shape) if i not in axes))
+
+
+def expand_dims(a, axis):
+    a = ensure_array(a)
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    ndim = a.ndim + len(axes)
+    axes = sorted(canonicalize_axis(i, ndim) for i in axes)
+    shape = list(a.shape)
+    for i in axes:
+        shape.insert(i, 1)
+    return lax.reshape(a, tuple(shape))
+
+
+def broadcast_to(array, shape):
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(int(d) for d in shape)
+    return _promote.broadcast_to(ensure_array(array), shape)
+
+
+def broadcast_shapes(*shapes):
+    return _promote.broadcast_shapes(*[(s,) if isinstance(s, int) else tuple(s) for s in shapes])
+
+
+def broadcast_arrays(*args):
+    arrays = [ensure_array(a) for a in args]
+    shape = _promote.broadcast_shapes(*[a.shape for a in arrays])
+    return [_promote.broadcast_to(a, shape) for a in arrays]
+
+
+def atleast_1d(*arrays):
+    out = [ensure_array(a) if np.ndim(a) >= 1 else reshape(a, (1,)) for a in arrays]
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_2d(*arrays):
+    out = []
+    for a in arrays:
+        a = ensure_array(a)
+        out.append(a if a.ndim >= 2 else reshape(a, (1,) * (2 - a.ndim) + a.shape))
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_3d(*arrays):
+    out = []
+    for a in arrays:
+        a = ensure_array(a)
+        if a.ndim == 0:
+            a = reshape(a, (1, 1, 1))
+        elif a.ndim == 1:
+            a = reshape(a, (1, a.shape[0], 1))
+        elif a.ndim == 2:
+            a = reshape(a, a.shape + (1,))
+        out.append(a)
+    return out[0] if len(out) == 1 else out
+
+
+def concatenate(arrays, axis=0, dtype=None):
+    if isinstance(arrays, (np.ndarray,)) or hasattr(arrays, "aval"):
+        arrays = list(arrays)
+    if not len(arrays):
+        raise ValueError("need at least one array to concatenate")
+    arrays = [ensure_array(a) for a in promote(*arrays, name="numax.numpy.concatenate")]
+    if dtype is not None:
+        arrays = [lax.convert_element_type(a, dtypes.canonicalize_dtype(dtype)) for a in arrays]
+    if axis is None:
+        arrays = [ravel(a) for a in arrays]
+        axis = 0
+    if arrays[0].ndim == 0:
+        raise ValueError("zero-dimensional arrays cannot be concatenated")
+    axis = canonicalize_axis(axis, arrays[0].ndim)
+    if len(arrays) == 1:
+        return arrays[0]
+    return lax.concatenate(arrays, axis)
+
+
+def stack(arrays, axis=0, dtype=None):
+    if not len(arrays):
+        raise ValueError("need at least one array to stack")
+    arrays = [ensure_array(a) for a in arrays]
+    shapes = {a.shape for a in arrays}
+    if len(shapes) != 1:
+        raise ValueError(f"all input arrays must have the same shape, got {sorted(shapes)}")
+    axis = canonicalize_axis(axis, arrays[0].ndim + 1)
+    return concatenate([expand_dims(a, axis) for a in arrays], axis, dtype)
+
+
+def hstack(tup, dtype=None):
+    arrays = [atleast_1d(a) for a in tup]
+    return concatenate(arrays, 0 if arrays[0].ndim == 1 else 1, dtype)
+
+
+def vstack(tup, dtype=None):
+    return concatenate([atleast_2d(a) for a in tup], 0, dtype)
+
+
+def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
+    """`where(c, x, y)` selects elementwise; the one-argument form needs concrete input."""
+    if x is None and y is None:
+        from numax.numpy.creation import asarray
+        condition = np.asarray(condition)
+        return tuple(asarray(i) for i in np.nonzero(condition))
+    if x is None or y is None:
+        raise ValueError("numax.numpy.where takes either 1 or 3 arguments")
+    condition = ensure_array(condition)
+    if condition.dtype != np.bool_:
+        condition = lax.ne(condition, lax.full_like(condition, 0))
+    x, y = promote(x, y, name="numax.numpy.where")
+    shape = _promote.broadcast_shapes(condition.shape, np.shape(x), np.shape(y))
+    condition = _promote.broadcast_to(condition, shape)
+    x = _promote.broadcast_to(ensure_array(x), shape)
+    y = _promote.broadcast_to(ensure_array(y), shape)
+    return lax.select(condition, x, y)
+
+
+def clip(arr=None, min=None, max=None, *, a=None, a_min=None, a_max=None):  # noqa: A002
+    from numax.numpy import ufuncs
+    arr = a if arr is None else arr
+    min = a_min if min is None else min
+    max = a_max if max is None else max
+    arr = ensure_array(arr)
+    if min is not None:
+        arr = ufuncs.maximum(arr, min)
+    if max is not None:
+        arr = ufuncs.minimum(arr, max)
+    return arr
+
+
+def matmul(a, b, *, precision=None, preferred_element_type=None):
+    """NumPy matmul: batched over leading dims, 1-d operands promoted and squeezed."""
+    a, b = (ensure_array(v) for v in promote(a, b, name="numax.numpy.matmul"))
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError("matmul: input operands must not be scalars")
+    a_vector, b_vector = a.ndim == 1, b.ndim == 1
+    if a_vector:
+        a = reshape(a, (1, a.shape[0]))
+    if b_vector:
+        b = reshape(b, (b.shape[0], 1))
+    if a.shape[-1] != b.shape[-2]:
+        raise ValueError(f"matmul: contracting dimensions differ: {a.shape[-1]} (lhs shape "
+                         f"{a.shape}) and {b.shape[-2]} (rhs shape {b.shape})")
+    batch = _promote.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a = _promote.broadcast_to(a, batch + a.shape[-2:])
+    b = _promote.broadcast_to(b, batch + b.shape[-2:])
+    nb = len(batch)
+    out = lax.dot_general(a, b, (((a.ndim - 1,), (nb,)), (tuple(range(nb)), tuple(range(nb)))),
+                          precision=precision, preferred_element_type=preferred_element_type)
+    if a_vector:
+        out = squeeze(out, -2)
+    if b_vector:
+        out = squeeze(out, -1)
+    return out
+
+
+def dot(a, b, *, precision=None, preferred_element_type=None):
+    a, b = (ensure_array(v) for v in promote(a, b, name="numax.numpy.dot"))
+    if a.ndim == 0 or b.ndim == 0:
+        from numax.numpy import ufuncs
+        return ufuncs.multiply(a, b)
+    if b.ndim == 1 or a.ndim == 1 and b.ndim <= 2:
+        return matmul(a, b, precision=precision, preferred_element_type=preferred_element_type)
+    contract_b = b.ndim - 2
+    return lax.dot_general(a, b, (((a.ndim - 1,), (contract_b,)), ((), ())), precision=precision,
+                           preferred_element_type=preferred_element_type)
+
+
+def astype(x, dtype, copy=False):
+    x = ensure_array(x)
+    dtype = dtypes.canonicalize_dtype(dtype)
+    return x if x.dtype == dtype else lax.convert_element_type(x, dtype)
+
+
+def shape(a):
+    return np.shape(a)
+
+
+def ndim(a):
+    return np.ndim(a)
+
+
+def size(a, axis=None):
+    return int(np.size(a)) if axis is None else np.shape(a)[axis]

@@ -1,0 +1,256 @@
+"""Elementwise NumPy functions (jnp.add, jnp.sin, jnp.floor_divide, ...) on lax primitives.
+
+Owns NumPy's elementwise semantics as JAX defines them: promotion with weak types,
+broadcasting, integer inputs to transcendental functions promoted to the default
+float, Python-style floor division and modulo, `x ** 2` as an exact integer power.
+Functions are declared from small tables so each NumPy name maps visibly to the lax
+operation that implements it.
+"""
+
+import numpy as np
+
+from numax import lax
+from numax.core import dtypes
+from numax.numpy._promote import promote_and_broadcast, as_operand, convert
+
+_PYTHON_SCALARS = (bool, int, float, complex)
+
+
+def _unary(name, lax_fn, to_inexact=False, allowed=None, doc=None):
+    def function(x, /):
+        x = as_operand(x, name)
+        dtype, weak = dtypes.result_type(x, return_weak_type_flag=True)
+        if to_inexact and not dtypes.is_inexact(dtype):
+            dtype = dtypes.to_inexact_dtype(dtype)
+        if allowed is not None and not allowed(dtype):
+            raise TypeError(f"numax.numpy.{name} does not support dtype {np.dtype(dtype).name}")
+        x = convert(x, dtype, weak)
+        return lax_fn(_materialize(x))
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = doc or f"Elementwise {name}, like numpy.{name}."
+    return function
+
+
+def _binary(name, lax_fn, to_inexact=False, doc=None):
+    def function(x, y, /):
+        x, y = promote_and_broadcast(x, y, name=f"numax.numpy.{name}")
+        if to_inexact and not dtypes.is_inexact(x.dtype if hasattr(x, "dtype") else
+                                                 np.asarray(x).dtype):
+            dtype = dtypes.to_inexact_dtype(x.dtype)
+            weak = getattr(x, "weak_type", False) and getattr(y, "weak_type", False)
+            x, y = convert(x, dtype, weak), convert(y, dtype, weak)
+        return lax_fn(_materialize(x), y)
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = doc or f"Elementwise {name}, like numpy.{name}."
+    return function
+
+
+def _materialize(x):
+    """Make sure at least the first operand of a lax op is an array (not a bare scalar)."""
+    if isinstance(x, np.generic):
+        return np.asarray(x)
+    if type(x).__name__ == "TypedScalar":
+        from numax.numpy.creation import asarray
+        return asarray(x)
+    return x
+
+
+# ---------------------------------------------------------------- arithmetic
+
+add = _binary("add", lax.add)
+subtract = _binary("subtract", lax.sub)
+multiply = _binary("multiply", lax.mul)
+true_divide = divide = _binary("divide", lambda x, y: lax.div(x, y), to_inexact=True)
+maximum = _binary("maximum", lax.max)
+minimum = _binary("minimum", lax.min)
+arctan2 = _binary("arctan2", lax.atan2, to_inexact=True)
+nextafter = _binary("nextafter", lax.nextafter, to_inexact=True)
+
+
+def floor_divide(x, y, /):
+    """Python-style floor division: rounds toward minus infinity for ints and floats."""
+    x, y = promote_and_broadcast(x, y, name="numax.numpy.floor_divide")
+    x = _materialize(x)
+    if dtypes.is_unsigned(x.dtype) or x.dtype == np.bool_:
+        return lax.div(x, y)
+    if dtypes.is_integer(x.dtype):
+        quotient = lax.div(x, y)
+        remainder = lax.rem(x, y)
+        zero = _zero_like(remainder)
+        needs_fix = lax.bitwise_and(lax.ne(remainder, zero),
+                                    lax.ne(lax.lt(remainder, zero), lax.lt(y, _zero_like(y))))
+        return lax.select(needs_fix, lax.sub(quotient, 1), quotient)
+    if dtypes.is_complex(x.dtype):
+        raise TypeError("numax.numpy.floor_divide does not support complex inputs")
+    return _float_divmod(x, y)[0]
+
+
+def remainder(x, y, /):
+    """Python-style modulo: the result takes the sign of the divisor."""
+    x, y = promote_and_broadcast(x, y, name="numax.numpy.remainder")
+    x = _materialize(x)
+    if dtypes.is_unsigned(x.dtype):
+        return lax.rem(x, y)
+    if dtypes.is_complex(x.dtype):
+        raise TypeError("numax.numpy.remainder does not support complex inputs")
+    r = lax.rem(x, y)
+    zero = _zero_like(r)
+    needs_fix = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.lt(r, zero), lax.lt(y, _zero_like(y))))
+    return lax.select(needs_fix, lax.add(r, y), r)
+
+
+mod = remainder
+
+
+def divmod(x, y, /):  # noqa: A001  (NumPy's name)
+    return floor_divide(x, y), remainder(x, y)
+
+
+def _float_divmod(x, y):
+    """NumPy's float floor-division: derive the quotient from fmod so q*y + r == x."""
+    mod = lax.rem(x, y)
+    div = lax.div(lax.sub(x, mod), y)
+    zero = _zero_like(mod)
+    fix = lax.bitwise_and(lax.ne(mod, zero), lax.ne(lax.lt(y, _zero_like(y)), lax.lt(mod, zero)))
+    div = lax.select(fix, lax.sub(div, 1), div)
+    mod = lax.select(fix, lax.add(mod, y), mod)
+    floor_div = lax.floor(div)
+    floor_div = lax.select(lax.gt(lax.sub(div, floor_div), 0.5), lax.add(floor_div, 1), floor_div)
+    return floor_div, mod
+
+
+def _zero_like(x):
+    from numax.core.abstract import TypedScalar
+    return TypedScalar(0, x.dtype, False) if hasattr(x, "dtype") else 0
+
+
+def fmod(x, y, /):
+    """C-style remainder: the result takes the sign of the dividend."""
+    x, y = promote_and_broadcast(x, y, name="numax.numpy.fmod")
+    return lax.rem(_materialize(x), y)
+
+
+def power(x, y, /):
+    """x ** y; a static Python int exponent on an int or float array is an exact integer power."""
+    if type(y) is int and not isinstance(x, (int, float, complex)):
+        x = as_operand(x, "numax.numpy.power")
+        x = convert(x, *dtypes.result_type(x, y, return_weak_type_flag=True))
+        if dtypes.is_integer(x.dtype) and y < 0:
+            raise ValueError("Integers to negative integer powers are not allowed.")
+        return lax.integer_pow(_materialize(x), y)
+    x, y = promote_and_broadcast(x, y, name="numax.numpy.power")
+    return lax.pow(_materialize(x), y)
+
+
+def float_power(x, y, /):
+    x = as_operand(x)
+    return power(convert(x, dtypes.canonicalize_dtype(np.float64)), y)
+
+
+def square(x, /):
+    return power(x, 2) if not isinstance(x, (int, float, complex)) else multiply(x, x)
+
+
+def reciprocal(x, /):
+    return divide(1, x) if dtypes.is_inexact(dtypes.result_type(x)) else power(x, -1)
+
+
+def positive(x, /):
+    return _unary("positive", lambda v: v)(x)
+
+
+# ---------------------------------------------------------------- unary tables
+
+_inexact = dict(to_inexact=True)
+
+negative = _unary("negative", lax.neg)
+absolute = abs = _unary("absolute", lax.abs)  # noqa: A001
+sign = _unary("sign", lax.sign)
+floor = _unary("floor", lambda x: lax.floor(x) if dtypes.is_inexact(x.dtype) else x)
+ceil = _unary("ceil", lambda x: lax.ceil(x) if dtypes.is_inexact(x.dtype) else x)
+trunc = _unary("trunc", lambda x: lax.select(lax.lt(x, 0), lax.ceil(x), lax.floor(x))
+               if dtypes.is_inexact(x.dtype) else x)
+rint = _unary("rint", lambda x: lax.round(x, lax.RoundingMethod.TO_NEAREST_EVEN)
+              if dtypes.is_inexact(x.dtype) else x)
+exp = _unary("exp", lax.exp, **_inexact)
+exp2 = _unary("exp2", lax.exp2, **_inexact)
+expm1 = _unary("expm1", lax.expm1, **_inexact)
+log = _unary("log", lax.log, **_inexact)
+log1p = _unary("log1p", lax.log1p, **_inexact)
+log2 = _unary("log2", lambda x: lax.div(lax.log(x), lax.log(_const(2, x))), **_inexact)
+log10 = _unary("log10", lambda x: lax.div(lax.log(x), lax.log(_const(10, x))), **_inexact)
+sqrt = _unary("sqrt", lax.sqrt, **_inexact)
+cbrt = _unary("cbrt", lax.cbrt, **_inexact)
+sin = _unary("sin", lax.sin, **_inexact)
+cos = _unary("cos", lax.cos, **_inexact)
+tan = _unary("tan", lax.tan, **_inexact)
+arcsin = _unary("arcsin", lax.asin, **_inexact)
+arccos = _unary("arccos", lax.acos, **_inexact)
+arctan = _unary("arctan", lax.atan, **_inexact)
+sinh = _unary("sinh", lax.sinh, **_inexact)
+cosh = _unary("cosh", lax.cosh, **_inexact)
+tanh = _unary("tanh", lax.tanh, **_inexact)
+arcsinh = _unary("arcsinh", lax.asinh, **_inexact)
+arccosh = _unary("arccosh", lax.acosh, **_inexact)
+arctanh = _unary("arctanh", lax.atanh, **_inexact)
+deg2rad = radians = _unary("deg2rad", lambda x: lax.mul(x, np.pi / 180), **_inexact)
+rad2deg = degrees = _unary("rad2deg", lambda x: lax.mul(x, 180 / np.pi), **_inexact)
+conjugate = conj = _unary("conjugate", lambda x: lax.conj(x) if dtypes.is_complex(x.dtype) else x)
+real = _unary("real", lambda x: lax.real(x) if dtypes.is_complex(x.dtype) else x)
+imag = _unary("imag", lambda x: lax.imag(x) if dtypes.is_complex(x.dtype) else
+              lax.full_like(x, 0))
+isfinite = _unary("isfinite", lambda x: lax.is_finite(x) if dtypes.is_inexact(x.dtype) else
+                  lax.full_like(x, True, dtype=np.bool_))
+isnan = _unary("isnan", lambda x: lax.ne(x, x))
+isinf = _unary("isinf", lambda x: lax.eq(lax.abs(x), np.inf) if dtypes.is_float(x.dtype) else
+               lax.full_like(x, False, dtype=np.bool_))
+logical_not = _unary("logical_not", lambda x: lax.bitwise_not(_to_bool(x)))
+bitwise_not = invert = _unary("bitwise_not", lax.bitwise_not,
+                              allowed=lambda d: not dtypes.is_inexact(d))
+
+
+def _const(value, like):
+    from numax.core.abstract import TypedScalar
+    return TypedScalar(value, like.dtype, False)
+
+
+def _to_bool(x):
+    return x if x.dtype == np.bool_ else lax.ne(x, _zero_like(x))
+
+
+def round(a, decimals=0, out=None):  # noqa: A001
+    """Round half to even, like NumPy; `decimals` may be negative."""
+    a = _materialize(as_operand(a, "numax.numpy.round"))
+    if not dtypes.is_inexact(a.dtype):
+        if decimals >= 0:
+            return a
+        factor = 10 ** (-decimals)
+        return multiply(floor_divide(add(a, factor // 2), factor), factor)
+    if dtypes.is_complex(a.dtype):
+        return lax.complex(round(lax.real(a), decimals), round(lax.imag(a), decimals))
+    if decimals == 0:
+        return lax.round(a, lax.RoundingMethod.TO_NEAREST_EVEN)
+    factor = _const(10.0 ** decimals, a)
+    return lax.div(lax.round(lax.mul(a, factor), lax.RoundingMethod.TO_NEAREST_EVEN), factor)
+
+
+around = round
+
+
+# ---------------------------------------------------------------- comparisons, logic, bits
+
+equal = _binary("equal", lax.eq)
+not_equal = _binary("not_equal", lax.ne)
+less = _binary("less", lax.lt)
+less_equal = _binary("less_equal", lax.le)
+greater = _binary("greater", lax.gt)
+greater_equal = _binary("greater_equal", lax.ge)
+logical_and = _binary("logical_and", lambda x, y: lax.bitwise_and(_to_bool(x), _to_bool(_materialize(y))))
+logical_or = _binary("logical_or", lambda x, y: lax.bitwise_or(_to_bool(x), _to_bool(_materialize(y))))
+logical_xor = _binary("logical_xor", lambda x, y: lax.bitwise_xor(_to_bool(x), _to_bool(_materialize(y))))
+bitwise_and = _binary("bitwise_and", lax.bitwise_and)
+bitwise_or = _binary("bitwise_or", lax.bitwise_or)
+bitwise_xor = _binary("bitwise_xor", lax.bitwise_xor)
+left_shift = _binary("left_shift", lax.shift_left)
+right_shift = _binary("right_shift", lambda x, y: lax.shift_right_logical(x, y)
+                      if dtypes.is_unsigned(x.dtype) else lax.shift_right_arithmetic(x, y))
