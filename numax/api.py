@@ -178,14 +178,24 @@ class JitFunction:
 
     # ------------------------------------------------------------ call
     def __call__(self, *args, **kwargs):
-        if config.read("jax_disable_jit"):
+        if config.jit_disabled:
             return self.fun(*args, **kwargs)
         dynamic, static_key = self._dynamic(args, kwargs)
         leaves, in_tree = tree_flatten(dynamic)
-        if _state.trace is not EVAL_TRACE or any(isinstance(x, Tracer) for x in leaves):
+        if _state.trace is not EVAL_TRACE:
             return self._bind(args, kwargs, dynamic, leaves, in_tree, static_key)
-        arrays = [x if type(x) is Array else _argument_array(x) for x in leaves]
-        device = argument_device(arrays)
+        arrays = leaves
+        for x in leaves:
+            if type(x) is not Array:
+                if any(isinstance(leaf, Tracer) for leaf in leaves):
+                    return self._bind(args, kwargs, dynamic, leaves, in_tree, static_key)
+                arrays = [x if type(x) is Array else _argument_array(x) for x in leaves]
+                break
+        device = None
+        for x in arrays:
+            if x._committed:
+                device = argument_device(arrays)
+                break
         key = (in_tree, tuple([x.aval for x in arrays]), static_key, config.x64_enabled, device)
         entry = self._cache.get(key)
         if entry is None:

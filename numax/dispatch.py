@@ -9,7 +9,9 @@ abstract evaluation gave.
 """
 
 from numax import runtime
-from numax.array import Array, from_host, wrap_buffer
+from numax.array import Array, from_host
+
+_new_array = object.__new__
 from numax.core.abstract import TypedScalar
 from numax.core.ir import ClosedJaxpr, Equation, Jaxpr, Var
 from numax.core.trace import Tracer, raise_escaped, set_default_impl
@@ -30,8 +32,13 @@ class CompiledProgram:
 
     def run(self, buffers):
         device, committed = self.device, self.committed
-        return [wrap_buffer(b, a, device, committed)
-                for b, a in zip(self.executable.execute(buffers), self.out_avals)]
+        outs = []
+        for buffer, aval in zip(self.executable.execute(buffers), self.out_avals):
+            array = _new_array(Array)
+            array._buf, array.aval, array._device, array._committed, array._npy = \
+                buffer, aval, device, committed, None
+            outs.append(array)
+        return outs
 
 
 def compile_jaxpr(closed_jaxpr, device, committed=False, donated=(), name="main_module"):
@@ -87,16 +94,23 @@ _eager_cache = {}
 
 def apply_primitive(primitive, *args, **params):
     """Eager execution of one primitive (the EvalTrace's default implementation)."""
-    arrays = [x if type(x) is Array else to_array(x) for x in args]
-    avals = tuple([x.aval for x in arrays])
-    device = argument_device(arrays) if arrays else None
-    key = (primitive, tuple(params.items()), avals, device)
+    arrays = args
+    for x in args:
+        if type(x) is not Array:
+            arrays = [x if type(x) is Array else to_array(x) for x in args]
+            break
+    device = None
+    for x in arrays:
+        if x._committed:
+            device = argument_device(arrays)
+            break
+    key = (primitive, tuple(params.items()), tuple([x.aval for x in arrays]), device)
     try:
         program = _eager_cache.get(key)
     except TypeError:
         raise TypeError(f"{primitive.name}: parameters must be hashable, got {params}") from None
     if program is None:
-        program = _eager_cache[key] = _compile_primitive(primitive, params, avals, device)
+        program = _eager_cache[key] = _compile_primitive(primitive, params, key[2], device)
     outs = program.run([x._buf for x in arrays])
     return outs if primitive.multiple_results else outs[0]
 

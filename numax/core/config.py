@@ -77,6 +77,7 @@ class Config:
         object.__setattr__(self, "_listeners", [])
         # Hot-path mirrors, read directly by dtype canonicalisation and the jit cache key.
         object.__setattr__(self, "x64_enabled", self._values["jax_enable_x64"])
+        object.__setattr__(self, "jit_disabled", self._values["jax_disable_jit"])
 
     def _check(self, name):
         if name not in _FLAGS:
@@ -109,6 +110,7 @@ class Config:
 
     def _refresh(self):
         object.__setattr__(self, "x64_enabled", self.read("jax_enable_x64"))
+        object.__setattr__(self, "jit_disabled", self.read("jax_disable_jit"))
         for listener in self._listeners:
             listener()
 

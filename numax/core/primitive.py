@@ -56,7 +56,7 @@ class Primitive:
         self._impl = function
 
     def bind(self, *args, **params):
-        return trace_module.current_trace().process_primitive(self, args, params)
+        return trace_module._state.trace.process_primitive(self, args, params)
 
     def __repr__(self):
         return self.name

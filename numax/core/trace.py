@@ -42,12 +42,12 @@ class EvalTrace(Trace):
         super().__init__(None)
 
     def process_primitive(self, primitive, args, params):
+        impl = primitive._impl
+        if impl is None:  # the default implementation rejects tracers itself, cheaply
+            return _default_impl[0](primitive, *args, **params)
         for arg in args:
             if isinstance(arg, Tracer):
                 raise_escaped(arg)
-        impl = primitive._impl
-        if impl is None:
-            return _default_impl[0](primitive, *args, **params)
         return impl(*args, **params)
 
 

@@ -137,7 +137,10 @@ _PYTHON_SCALARS = (bool, int, float, complex)
 def operands(*args):
     """Arguments for an elementwise primitive: Python scalars take the dtype of the array
     operands, as weak-typed scalars (lax.add(x, 1) on an f32 x adds an f32 1)."""
-    if not any(type(a) in _PYTHON_SCALARS for a in args):
+    for a in args:
+        if type(a) in _PYTHON_SCALARS:
+            break
+    else:
         return args
     reference = next((a for a in args if type(a) not in _PYTHON_SCALARS), None)
     if reference is None:

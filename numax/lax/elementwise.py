@@ -259,9 +259,9 @@ def _max_min_lower(direction):
 
 def _max_min_examples():
     nan = np.float32(np.nan)
+    special = np.array([[1, nan, 2, np.inf], [nan, 1, -np.inf, 3]], np.float32)
     return [*elementwise_examples(2, ("float32", "int32", "bool", "uint8"))(),
-            ((np.array([1, nan, 2, np.inf], np.float32), np.array([nan, 1, -np.inf, 3], np.float32)),
-             {}),
+            ((special[0], special[1]), {}),
             ((np.array([1 + 2j, 1 + 3j, 2 - 1j], np.complex64),
               np.array([1 + 3j, 1 + 2j, 1 + 5j], np.complex64)), {})]
 

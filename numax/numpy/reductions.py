@@ -6,6 +6,8 @@ integer type, means of integers are floats, `initial` joins the reduction, and
 `where` masks elements out with the reduction's identity.
 """
 
+import builtins
+
 import numpy as np
 
 from numax import lax
@@ -46,7 +48,7 @@ def _reduction(name, lax_reduce, identity, accumulate=False, allow_empty=True):
             a = _convert(a, dtypes.canonicalize_dtype(dtype))
         axes = canonicalize_axes(axis, a.ndim)
         if not allow_empty and initial is None and where is None and \
-                any(a.shape[i] == 0 for i in axes):
+                builtins.any(a.shape[i] == 0 for i in axes):
             raise ValueError(f"zero-size array to reduction operation {name} which has no "
                              "identity; pass initial=")
         if where is not None:

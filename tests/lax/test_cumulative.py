@@ -63,8 +63,9 @@ def test_cumulative_matches_numpy(name, reference, dtypes_, low, high):
 
 def test_negative_axis_and_default_axis():
     x = _random((3, 4), "float32")
-    np.testing.assert_allclose(np.asarray(lax.cumsum(x, axis=-1)), np.cumsum(x, 1), rtol=1e-5)
-    np.testing.assert_allclose(np.asarray(lax.cumsum(x)), np.cumsum(x, 0), rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(lax.cumsum(x, axis=-1)), np.cumsum(x, 1), rtol=1e-5,
+                               atol=1e-5)
+    np.testing.assert_allclose(np.asarray(lax.cumsum(x)), np.cumsum(x, 0), rtol=1e-5, atol=1e-5)
     np.testing.assert_array_equal(np.asarray(lax.cummax(x, -2, True)),
                                   np.flip(np.maximum.accumulate(np.flip(x, 0), 0), 0))
 
@@ -83,7 +84,7 @@ def test_long_axis_is_exact_for_integers_and_close_for_floats():
     np.testing.assert_array_equal(np.asarray(lax.cumsum(x)), np.cumsum(x, dtype=np.int32))
     y = _random((1000,), "float32", 0, 1)
     np.testing.assert_allclose(np.asarray(lax.cumsum(y)), np.cumsum(y.astype(np.float64)),
-                               rtol=1e-5)
+                               rtol=1e-5, atol=1e-5)
 
 
 def test_integer_overflow_wraps_like_numpy():
@@ -95,9 +96,9 @@ def test_integer_overflow_wraps_like_numpy():
 def test_cumlogsumexp_infinities_and_nans():
     x = np.array([-np.inf, -np.inf, 1.0, 1.0, 80.0, -np.inf, np.inf, np.inf, 2.0], np.float32)
     np.testing.assert_allclose(np.asarray(lax.cumlogsumexp(x)), np.logaddexp.accumulate(x),
-                               rtol=1e-6)
+                               rtol=1e-6, atol=1e-5)
     np.testing.assert_allclose(np.asarray(lax.cumlogsumexp(x, reverse=True)),
-                               np.logaddexp.accumulate(x[::-1])[::-1], rtol=1e-6)
+                               np.logaddexp.accumulate(x[::-1])[::-1], rtol=1e-6, atol=1e-5)
     y = np.array([0.5, np.nan, 1.0], np.float32)
     with np.errstate(invalid="ignore"):
         np.testing.assert_array_equal(np.asarray(lax.cumlogsumexp(y)),
@@ -126,14 +127,14 @@ def test_low_precision_and_float64():
         got = lax.cumlogsumexp(y, axis=1)
         assert got.dtype == np.float64
         np.testing.assert_allclose(np.asarray(got), np.logaddexp.accumulate(y, axis=1),
-                                   rtol=1e-13)
+                                   rtol=1e-13, atol=1e-12)
 
 
 def test_under_jit():
     x = _random((4, 6), "float32")
     got = numax.jit(lambda x: lax.cumprod(x, axis=1, reverse=True))(x)
     np.testing.assert_allclose(np.asarray(got), np.flip(np.cumprod(np.flip(x, 1), 1), 1),
-                               rtol=1e-5)
+                               rtol=1e-5, atol=1e-5)
 
 
 def test_bad_input_errors():
