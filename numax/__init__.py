@@ -10,6 +10,9 @@ from numax import dispatch as _dispatch  # noqa: F401  (installs the eager imple
 from numax.array import Array, device_put  # noqa: F401
 from numax.api import (ShapeDtypeStruct, block_until_ready, device_get, eval_shape, jit,  # noqa: F401
                        make_jaxpr)
+from numax.autodiff import (grad, hessian, jacfwd, jacrev, jvp, linear_transpose,  # noqa: F401
+                            linearize, value_and_grad, vjp)
+from numax.mapping import vmap  # noqa: F401
 from numax.runtime import (default_backend, device_count, devices, local_device_count,  # noqa: F401
                            local_devices, process_count, process_index)
 from numax import errors, lax, numpy, tree_util, tree  # noqa: F401

@@ -11,6 +11,7 @@ primitive instead, whose rules let that transformation see the staged program.
 import functools
 import inspect
 import operator
+import weakref
 
 import numpy as np
 
@@ -40,11 +41,88 @@ def _jit_examples():
     return [((x, x + 1), dict(name="example", jaxpr=closed))]
 
 
+_jvp_jaxprs = weakref.WeakKeyDictionary()  # jaxpr -> {nonzero tangents: (jvp jaxpr, ...)}
+
+
+def _jit_jvp(primals, tangents, *, name, jaxpr):
+    """JVP of a jit call is a jit call of the JVP program (staged once per zero pattern)."""
+    from numax.transforms.ad import Zero, eval_jaxpr, jvp_flat
+    nonzero = tuple(type(t) is not Zero for t in tangents)
+    per_jaxpr = _jvp_jaxprs.setdefault(jaxpr, {})
+    cached = per_jaxpr.get(nonzero)
+    if cached is None:
+        in_avals = list(jaxpr.in_avals)
+        tangent_avals = [a.strip_weak_type() for a, nz in zip(in_avals, nonzero) if nz]
+        zero_outputs = []
+
+        def jvp_body(*args):
+            primal_args = args[:len(in_avals)]
+            tangent_iter = iter(args[len(in_avals):])
+            tangent_args = [next(tangent_iter) if nz else Zero(a) for a, nz in zip(in_avals, nonzero)]
+            outs, out_tangents = jvp_flat(lambda *xs: eval_jaxpr(jaxpr.jaxpr, jaxpr.consts, *xs),
+                                          primal_args, tangent_args)
+            zero_outputs[:] = [type(t) is Zero for t in out_tangents]
+            return outs + [t for t in out_tangents if type(t) is not Zero]
+
+        closed, consts = trace_to_jaxpr(jvp_body, in_avals + tangent_avals)
+        cached = per_jaxpr[nonzero] = (closed, consts, zero_outputs)
+    closed, consts, zero_outputs = cached
+    outs = jit_p.bind(*consts, *primals, *[t for t in tangents if type(t) is not Zero],
+                      name=f"jvp({name})", jaxpr=closed)
+    num_out = len(jaxpr.out_avals)
+    tangent_iter = iter(outs[num_out:])
+    out_tangents = [Zero(a.strip_weak_type()) if zero else next(tangent_iter)
+                    for a, zero in zip(jaxpr.out_avals, zero_outputs)]
+    return outs[:num_out], out_tangents
+
+
+def _jit_partial_eval(trace, args, params):
+    """With unknown inputs, a jit call is inlined: its known part runs, its unknown part is
+    staged equation by equation (so the staged tangent program stays linear)."""
+    from numax.core.trace import set_current_trace
+    from numax.transforms.ad import eval_jaxpr
+    closed = params["jaxpr"]
+    with set_current_trace(trace):
+        return eval_jaxpr(closed.jaxpr, closed.consts, *args)
+
+
+_batched_jaxprs = weakref.WeakKeyDictionary()  # jaxpr -> {(dims, size): (jaxpr, ...)}
+
+
+def _jit_batch(args, dims, *, name, jaxpr):
+    """vmap of a jit call is a jit call of the batched program (batch dims moved to 0)."""
+    from numax.transforms.ad import eval_jaxpr, get_aval
+    from numax.transforms.batching import batch_flat, batch_size, move_axis
+    size = batch_size(args, dims)
+    args = [move_axis(a, d, 0) if d is not None else a for a, d in zip(args, dims)]
+    pattern = (tuple(d is not None for d in dims), size)
+    per_jaxpr = _batched_jaxprs.setdefault(jaxpr, {})
+    cached = per_jaxpr.get(pattern)
+    if cached is None:
+        out_dims = []
+
+        def batched_body(*values):
+            outs, dims_out = batch_flat(lambda *xs: eval_jaxpr(jaxpr.jaxpr, jaxpr.consts, *xs),
+                                        values, [0 if b else None for b in pattern[0]], size)
+            out_dims[:] = dims_out
+            return [move_axis(o, d, 0) if d is not None else o for o, d in zip(outs, dims_out)]
+
+        avals = [get_aval(a) for a in args]
+        closed, consts = trace_to_jaxpr(batched_body, avals)
+        cached = per_jaxpr[pattern] = (closed, consts, out_dims)
+    closed, consts, out_dims = cached
+    outs = jit_p.bind(*consts, *args, name=name, jaxpr=closed)
+    return outs, [0 if d is not None else None for d in out_dims]
+
+
 jit_p = Primitive(
     "jit",
     abstract_eval=lambda *avals, name, jaxpr: list(jaxpr.out_avals),
     lower=_jit_lower,
     multiple_results=True,
+    jvp=_jit_jvp,
+    partial_eval=_jit_partial_eval,
+    batch=_jit_batch,
     examples=_jit_examples,
 )
 
@@ -170,6 +248,7 @@ class JitFunction:
         self.keep_unused = keep_unused
         self.inline = inline
         self._cache = {}
+        self._traces = {}
         self._simple = not (self.static_argnums or self.static_argnames or self.donate_argnums
                             or self.donate_argnames)
 
@@ -291,9 +370,19 @@ class JitFunction:
         return _CacheEntry(program, out_tree, [c._buf for c in const_arrays], kept, closed)
 
     def _bind(self, args, kwargs, dynamic, leaves, in_tree, static_key):
-        """Inside a transformation: stage the function and bind the jit primitive."""
+        """Inside a transformation: stage the function and bind the jit primitive.
+
+        The staged program is cached per argument types when it closes over no tracers,
+        so transformations of the call (jvp, vmap) see the same jaxpr object each time
+        and their own caches keyed on it hit."""
         in_avals = [abstractify(x) for x in leaves]
-        closed, consts, out_tree = self.trace(args, kwargs, in_tree, in_avals)
+        key = (in_tree, tuple(in_avals), static_key, config.x64_enabled)
+        cached = self._traces.get(key)
+        if cached is None:
+            cached = self.trace(args, kwargs, in_tree, in_avals)
+            if not any(isinstance(c, Tracer) for c in cached[1]):
+                self._traces[key] = cached
+        closed, consts, out_tree = cached
         outs = jit_p.bind(*consts, *leaves, name=_name(self.fun), jaxpr=closed)
         return tree_unflatten(out_tree, outs)
 
@@ -311,6 +400,7 @@ class JitFunction:
 
     def clear_cache(self):
         self._cache.clear()
+        self._traces.clear()
 
     def _cache_size(self):
         return len(self._cache)

@@ -24,11 +24,13 @@ class Primitive:
     batch(args, dims, **params) -> (out, out_dim).
     examples() -> list of (args, params) with NumPy inputs, for the generic rule checks.
     not_differentiable: a reason string when the primitive deliberately has no JVP.
+    partial_eval(trace, args, params): optional; how the partial-evaluation trace handles
+    the primitive when some arguments are unknown (default: stage the equation).
     """
 
     def __init__(self, name, *, abstract_eval, lower=None, impl=None, multiple_results=False,
                  jvp=None, linear=False, transpose=None, batch=None, examples=None,
-                 not_differentiable=None, effects=(), register=True):
+                 not_differentiable=None, partial_eval=None, effects=(), register=True):
         self.name = name
         self.abstract_eval = abstract_eval
         self.lower = lower
@@ -40,6 +42,7 @@ class Primitive:
         self.batch = batch
         self.examples = examples
         self.not_differentiable = not_differentiable
+        self.partial_eval = partial_eval
         self.effects = tuple(effects)
         if register:
             if name in registry:

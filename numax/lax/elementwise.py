@@ -23,6 +23,9 @@ from numax.lax._rules import (ANY, BOOL, COMPLEX, FLOAT, INEXACT, INT, INT_OR_BO
                               UNSIGNED, check_dtype, class_name, elementwise_abstract,
                               elementwise_examples, hlo_op, operands, random_array,
                               broadcast_scalars)
+from numax.lax._batch_rules import elementwise_batch
+from numax.lax._ad_rules import (elementwise_jvp, is_zero, linear_transpose_add,
+                                 mul_transpose)
 from numax.lowering import tensor_type
 
 ORDERED = INT | FLOAT | BOOL               # what lt/le/gt/ge and clamp compare
@@ -31,17 +34,32 @@ COMPLEX_PARTS = frozenset([np.dtype(np.float32), np.dtype(np.float64)])  # compl
 
 # ---------------------------------------------------------------- builders
 
-def unary(name, hlo, allowed=INEXACT, *, low=-3.0, high=3.0, dtypes_=("float32",), **rules):
-    """A one-operand elementwise primitive lowered to a single StableHLO/CHLO op."""
-    return Primitive(name, abstract_eval=elementwise_abstract(name, allowed), lower=hlo_op(hlo),
-                     examples=elementwise_examples(1, dtypes_, low=low, high=high), **rules)
+def unary(name, hlo, allowed=INEXACT, *, low=-3.0, high=3.0, dtypes_=("float32",), partial=None,
+          **rules):
+    """A one-operand elementwise primitive lowered to a single StableHLO/CHLO op.
+
+    `partial(out, x)` is its derivative; the JVP rule is built from it."""
+    primitive = Primitive(name, abstract_eval=elementwise_abstract(name, allowed),
+                          lower=hlo_op(hlo),
+                          examples=elementwise_examples(1, dtypes_, low=low, high=high), **rules)
+    primitive.batch = elementwise_batch(primitive)
+    if partial is not None:
+        primitive.jvp = elementwise_jvp(primitive, partial)
+    return primitive
 
 
 def binary(name, hlo, allowed=NUMBER, *, low=-3.0, high=3.0, dtypes_=("float32", "int32"),
-           **rules):
-    """A two-operand elementwise primitive lowered to a single StableHLO/CHLO op."""
-    return Primitive(name, abstract_eval=elementwise_abstract(name, allowed), lower=hlo_op(hlo),
-                     examples=elementwise_examples(2, dtypes_, low=low, high=high), **rules)
+           partials=None, **rules):
+    """A two-operand elementwise primitive lowered to a single StableHLO/CHLO op.
+
+    `partials` = (d out/dx, d out/dy), each a function of (out, x, y) or None."""
+    primitive = Primitive(name, abstract_eval=elementwise_abstract(name, allowed),
+                          lower=hlo_op(hlo),
+                          examples=elementwise_examples(2, dtypes_, low=low, high=high), **rules)
+    primitive.batch = elementwise_batch(primitive)
+    if partials is not None:
+        primitive.jvp = elementwise_jvp(primitive, *partials)
+    return primitive
 
 
 def mapped_dtype_abstract(name, allowed, result_dtype):
@@ -84,13 +102,17 @@ def _require_same_shape_or_scalar(name, shape, avals, what="operands"):
 
 # ---------------------------------------------------------------- arithmetic
 
-add_p = binary("add", "stablehlo.add", dtypes_=("float32", "int32", "complex64", "bfloat16"))
-sub_p = binary("sub", "stablehlo.subtract", dtypes_=("float32", "int32", "complex64"))
-mul_p = binary("mul", "stablehlo.multiply", dtypes_=("float32", "int32", "complex64", "uint8"))
+add_p = binary("add", "stablehlo.add", dtypes_=("float32", "int32", "complex64", "bfloat16"),
+               linear=True, transpose=linear_transpose_add(1, 1))
+sub_p = binary("sub", "stablehlo.subtract", dtypes_=("float32", "int32", "complex64"),
+               linear=True, transpose=linear_transpose_add(1, -1))
+mul_p = binary("mul", "stablehlo.multiply", dtypes_=("float32", "int32", "complex64", "uint8"),
+               partials=(lambda out, x, y: y, lambda out, x, y: x), transpose=mul_transpose)
 # Integer div truncates toward zero and rem takes the dividend's sign (C semantics, XLA's).
 div_p = binary("div", "stablehlo.divide", dtypes_=("float32", "int32", "complex64"), low=1)
 rem_p = binary("rem", "stablehlo.remainder", dtypes_=("float32", "int32"), low=1)
-neg_p = unary("neg", "stablehlo.negate", NUMBER, dtypes_=("float32", "int32", "complex64"))
+neg_p = unary("neg", "stablehlo.negate", NUMBER, dtypes_=("float32", "int32", "complex64"),
+              linear=True, transpose=lambda ct, x: [neg(ct) if not is_zero(ct) else ct])
 nextafter_p = binary("nextafter", "chlo.next_after", FLOAT, dtypes_=("float32",))
 floor_p = unary("floor", "stablehlo.floor", FLOAT, dtypes_=("float32", "float16"))
 ceil_p = unary("ceil", "stablehlo.ceil", FLOAT, dtypes_=("float32", "bfloat16"))

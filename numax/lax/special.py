@@ -14,7 +14,7 @@ from numax.core import dtypes
 from numax.core.primitive import Primitive
 from numax.lax._rules import (FLOAT, INEXACT, elementwise_abstract, elementwise_examples,
                               broadcast_scalars, operands)
-from numax.lax.elementwise import binary, compare_hlo, examples_of, unary
+from numax.lax.elementwise import binary, compare_hlo, examples_of, neg, unary
 from numax.lowering import array_attribute, tensor_type
 
 # ---------------------------------------------------------------- exponentials and logs
@@ -44,8 +44,10 @@ cbrt_p = unary("cbrt", "stablehlo.cbrt", FLOAT)
 
 # ---------------------------------------------------------------- trigonometric, hyperbolic
 
-sin_p = unary("sin", "stablehlo.sine", dtypes_=("float32", "complex64"))
-cos_p = unary("cos", "stablehlo.cosine", dtypes_=("float32", "complex64"))
+sin_p = unary("sin", "stablehlo.sine", dtypes_=("float32", "complex64"),
+              partial=lambda out, x: cos(x))
+cos_p = unary("cos", "stablehlo.cosine", dtypes_=("float32", "complex64"),
+              partial=lambda out, x: neg(sin(x)))
 tan_p = unary("tan", "stablehlo.tan", low=-1.5, high=1.5, dtypes_=("float32", "complex64"))
 asin_p = unary("asin", "chlo.asin", low=-0.99, high=0.99, dtypes_=("float32", "complex64"))
 acos_p = unary("acos", "chlo.acos", low=-0.99, high=0.99, dtypes_=("float32", "complex64"))

@@ -57,12 +57,24 @@ def _materialize(x):
 
 # ---------------------------------------------------------------- arithmetic
 
-add = _binary("add", lax.add)
-subtract = _binary("subtract", lax.sub)
-multiply = _binary("multiply", lax.mul)
+def _bool_as(numeric_fn, bool_fn):
+    """On bool operands NumPy's add/multiply are logical or/and; lax's arithmetic is not."""
+    return lambda x, y: bool_fn(x, y) if x.dtype == np.bool_ else numeric_fn(x, y)
+
+
+def _no_bool_subtract(x, y):
+    if x.dtype == np.bool_:
+        raise TypeError("numax.numpy.subtract: subtracting booleans is not supported (as in "
+                        "NumPy); use numax.numpy.logical_xor or bitwise_xor instead")
+    return lax.sub(x, y)
+
+
+add = _binary("add", _bool_as(lax.add, lax.bitwise_or))
+subtract = _binary("subtract", _no_bool_subtract)
+multiply = _binary("multiply", _bool_as(lax.mul, lax.bitwise_and))
 true_divide = divide = _binary("divide", lambda x, y: lax.div(x, y), to_inexact=True)
-maximum = _binary("maximum", lax.max)
-minimum = _binary("minimum", lax.min)
+maximum = _binary("maximum", _bool_as(lax.max, lax.bitwise_or))
+minimum = _binary("minimum", _bool_as(lax.min, lax.bitwise_and))
 arctan2 = _binary("arctan2", lax.atan2, to_inexact=True)
 nextafter = _binary("nextafter", lax.nextafter, to_inexact=True)
 
@@ -131,7 +143,9 @@ def fmod(x, y, /):
 
 
 def power(x, y, /):
-    """x ** y; a static Python int exponent on an int or float array is an exact integer power."""
+    """x ** y; a static Python int exponent is an exact integer power (lax.integer_pow), and
+    integer arrays raised to integer arrays use exact binary exponentiation (wrapping on
+    overflow, like NumPy)."""
     if type(y) is int and not isinstance(x, (int, float, complex)):
         x = as_operand(x, "numax.numpy.power")
         x = convert(x, *dtypes.result_type(x, y, return_weak_type_flag=True))
@@ -139,7 +153,43 @@ def power(x, y, /):
             raise ValueError("Integers to negative integer powers are not allowed.")
         return lax.integer_pow(_materialize(x), y)
     x, y = promote_and_broadcast(x, y, name="numax.numpy.power")
-    return lax.pow(_materialize(x), y)
+    x = _materialize(x)
+    if dtypes.is_integer(x.dtype):
+        return _integer_power(x, y)
+    if x.dtype == np.bool_:
+        raise TypeError("numax.numpy.power does not support boolean inputs; convert them to "
+                        "an integer or float dtype first")
+    return lax.pow(x, y)
+
+
+def _integer_power(base, exponent):
+    """Binary exponentiation over every value bit of the exponent, so results wrap exactly
+    as repeated multiplication does. Negative exponents give the truncated value of
+    1 / base**|exponent|: 1 for base 1, +-1 for base -1, 0 otherwise."""
+    from numax.numpy._promote import broadcast_shapes, broadcast_to
+    exponent = _materialize(exponent)
+    shape = broadcast_shapes(base.shape, exponent.shape)
+    base, exponent = broadcast_to(base, shape), broadcast_to(exponent, shape)
+    one = _const(1, base)
+    zero = _const(0, base)
+    negative = lax.lt(exponent, zero) if not dtypes.is_unsigned(base.dtype) else None
+    bits = dtypes.itemsize_bits(base.dtype) - (0 if dtypes.is_unsigned(base.dtype) else 1)
+    result = lax.full_like(base, 1)
+    square = base
+    remaining = exponent
+    for _ in range(bits):
+        result = lax.select(lax.ne(lax.bitwise_and(remaining, one), zero),
+                            lax.mul(result, square), result)
+        square = lax.mul(square, square)
+        remaining = lax.shift_right_logical(remaining, one)
+    if negative is None:
+        return result
+    odd = lax.ne(lax.bitwise_and(exponent, one), zero)
+    minus_one = lax.select(odd, lax.full_like(base, -1), lax.full_like(base, 1))
+    reciprocal = lax.select(lax.eq(base, one), lax.full_like(base, 1),
+                            lax.select(lax.eq(base, _const(-1, base)), minus_one,
+                                       lax.full_like(base, 0)))
+    return lax.select(negative, reciprocal, result)
 
 
 def float_power(x, y, /):
@@ -151,20 +201,16 @@ def square(x, /):
     return power(x, 2) if not isinstance(x, (int, float, complex)) else multiply(x, x)
 
 
-def reciprocal(x, /):
-    return divide(1, x) if dtypes.is_inexact(dtypes.result_type(x)) else power(x, -1)
-
-
-def positive(x, /):
-    return _unary("positive", lambda v: v)(x)
-
-
 # ---------------------------------------------------------------- unary tables
 
 _inexact = dict(to_inexact=True)
 
 negative = _unary("negative", lax.neg)
-absolute = abs = _unary("absolute", lax.abs)  # noqa: A001
+positive = _unary("positive", lambda x: x)
+# bool and integer inputs are promoted to the default float first (JAX's rule, not NumPy's)
+reciprocal = _unary("reciprocal", lax.reciprocal, **_inexact)
+absolute = abs = _unary("absolute", lambda x: x if x.dtype == np.bool_ or  # noqa: A001
+                        dtypes.is_unsigned(x.dtype) else lax.abs(x))
 sign = _unary("sign", lax.sign)
 floor = _unary("floor", lambda x: lax.floor(x) if dtypes.is_inexact(x.dtype) else x)
 ceil = _unary("ceil", lambda x: lax.ceil(x) if dtypes.is_inexact(x.dtype) else x)
@@ -199,11 +245,27 @@ conjugate = conj = _unary("conjugate", lambda x: lax.conj(x) if dtypes.is_comple
 real = _unary("real", lambda x: lax.real(x) if dtypes.is_complex(x.dtype) else x)
 imag = _unary("imag", lambda x: lax.imag(x) if dtypes.is_complex(x.dtype) else
               lax.full_like(x, 0))
-isfinite = _unary("isfinite", lambda x: lax.is_finite(x) if dtypes.is_inexact(x.dtype) else
-                  lax.full_like(x, True, dtype=np.bool_))
+
+
+def _isfinite(x):
+    if dtypes.is_complex(x.dtype):  # both parts finite
+        return lax.bitwise_and(lax.is_finite(lax.real(x)), lax.is_finite(lax.imag(x)))
+    if dtypes.is_float(x.dtype):
+        return lax.is_finite(x)
+    return lax.full_like(x, True, dtype=np.bool_)
+
+
+def _isinf(x):
+    if dtypes.is_complex(x.dtype):  # either part infinite
+        return lax.bitwise_or(_isinf(lax.real(x)), _isinf(lax.imag(x)))
+    if dtypes.is_float(x.dtype):
+        return lax.eq(lax.abs(x), _const(np.inf, x))
+    return lax.full_like(x, False, dtype=np.bool_)
+
+
+isfinite = _unary("isfinite", _isfinite)
 isnan = _unary("isnan", lambda x: lax.ne(x, x))
-isinf = _unary("isinf", lambda x: lax.eq(lax.abs(x), np.inf) if dtypes.is_float(x.dtype) else
-               lax.full_like(x, False, dtype=np.bool_))
+isinf = _unary("isinf", _isinf)
 logical_not = _unary("logical_not", lambda x: lax.bitwise_not(_to_bool(x)))
 bitwise_not = invert = _unary("bitwise_not", lax.bitwise_not,
                               allowed=lambda d: not dtypes.is_inexact(d))
@@ -222,10 +284,9 @@ def round(a, decimals=0, out=None):  # noqa: A001
     """Round half to even, like NumPy; `decimals` may be negative."""
     a = _materialize(as_operand(a, "numax.numpy.round"))
     if not dtypes.is_inexact(a.dtype):
-        if decimals >= 0:
+        if decimals >= 0 or a.dtype == np.bool_:
             return a
-        factor = 10 ** (-decimals)
-        return multiply(floor_divide(add(a, factor // 2), factor), factor)
+        return _round_integer(a, 10 ** (-decimals))
     if dtypes.is_complex(a.dtype):
         return lax.complex(round(lax.real(a), decimals), round(lax.imag(a), decimals))
     if decimals == 0:
@@ -235,6 +296,20 @@ def round(a, decimals=0, out=None):  # noqa: A001
 
 
 around = round
+
+
+def _round_integer(a, factor):
+    """Integers rounded to a multiple of `factor`, ties to the even multiple (like NumPy)."""
+    if factor > np.iinfo(a.dtype).max:
+        return lax.full_like(a, 0)
+    quotient = floor_divide(a, factor)
+    remainder_ = lax.sub(a, lax.mul(quotient, _const(factor, a)))   # in [0, factor)
+    upper = lax.sub(_const(factor, a), remainder_)                # distance to the next multiple
+    odd = lax.ne(lax.bitwise_and(quotient, _const(1, a)), _const(0, a))
+    round_up = lax.bitwise_or(lax.lt(upper, remainder_),
+                              lax.bitwise_and(lax.eq(upper, remainder_), odd))
+    quotient = lax.select(round_up, lax.add(quotient, _const(1, a)), quotient)
+    return lax.mul(quotient, _const(factor, a))
 
 
 # ---------------------------------------------------------------- comparisons, logic, bits

@@ -413,7 +413,6 @@ def _shift_reference(kind, x, amount, dtype):
     return np.array(out, unsigned).view(dtype)
 
 
-
 @pytest.mark.parametrize("kind,fn", [("left", lax.shift_left),
                                      ("logical", lax.shift_right_logical),
                                      ("arithmetic", lax.shift_right_arithmetic)])

@@ -1,0 +1,402 @@
+"""The differentiation API: jvp, linearize, vjp, grad, value_and_grad, jacfwd, jacrev,
+hessian, linear_transpose.
+
+Owns argument handling (pytrees, argnums, has_aux, holomorphic, allow_int), the
+checks that produce JAX's error messages, and float0 tangents for integer inputs.
+The machinery (JVP interpreter, linearization, transposition) is transforms/ad.py.
+"""
+
+import functools
+import operator
+
+import numpy as np
+
+from numax.core import dtypes
+from numax.core.abstract import TypedScalar
+from numax.core.pytree import tree_flatten, tree_map, tree_structure, tree_unflatten
+from numax.transforms import ad
+from numax.transforms.ad import Zero, get_aval
+
+
+# ---------------------------------------------------------------- helpers
+
+def _flat_function(fun, in_tree, has_aux=False):
+    """(flat fun of leaves -> leaves, store) where store gets the output tree (and aux)."""
+    store = {}
+
+    def flat(*leaves):
+        out = fun(*tree_unflatten(in_tree, list(leaves)))
+        if has_aux:
+            if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                raise TypeError("has_aux=True requires the function to return a pair "
+                                f"(output, auxiliary data), got {type(out).__name__}")
+            out, store["aux"] = out
+        out_leaves, store["tree"] = tree_flatten(out)
+        return out_leaves
+
+    return flat, store
+
+
+def _float0_zeros(aval):
+    return np.zeros(aval.shape, dtype=dtypes.float0)
+
+
+def _materialize(tangent, primal_aval):
+    """A user-facing tangent: zeros for symbolic zeros, float0 for integer values."""
+    if not ad.is_differentiable_dtype(primal_aval.dtype):
+        return _float0_zeros(primal_aval)
+    if type(tangent) is Zero:
+        from numax import lax
+        return lax.full(primal_aval.shape, 0, primal_aval.dtype)
+    return tangent
+
+
+def _check_tangent(primal, tangent, name):
+    p_aval, t_aval = get_aval(primal), get_aval(tangent) if not isinstance(tangent, np.ndarray) \
+        else _host_aval(tangent)
+    if p_aval.shape != t_aval.shape:
+        raise ValueError(f"{name}: primal and tangent arguments must have equal shapes, got "
+                         f"primal shape {p_aval.shape} and tangent shape {t_aval.shape}")
+    if ad.is_differentiable_dtype(p_aval.dtype):
+        if t_aval.dtype != p_aval.dtype:
+            raise TypeError(f"{name}: primal and tangent arguments must have equal dtypes, got "
+                            f"primal dtype {p_aval.dtype} and tangent dtype {t_aval.dtype}")
+        return tangent
+    if t_aval.dtype != dtypes.float0:
+        raise TypeError(f"{name}: the tangent of an integer or boolean primal (dtype "
+                        f"{p_aval.dtype}) must have dtype float0, got {t_aval.dtype}")
+    return Zero(p_aval)
+
+
+def _host_aval(value):
+    from numax.core.abstract import ShapedArray
+    dtype = value.dtype if value.dtype == dtypes.float0 else dtypes.canonicalize_dtype(value.dtype)
+    return ShapedArray(value.shape, dtype)
+
+
+# ---------------------------------------------------------------- forward mode
+
+def jvp(fun, primals, tangents, has_aux=False):
+    """(fun(*primals), the directional derivative of fun at primals along tangents)."""
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp: primals and tangents must be tuples or lists, got "
+                        f"{type(primals).__name__} and {type(tangents).__name__}")
+    if len(primals) != len(tangents):
+        raise TypeError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
+    primal_leaves, in_tree = tree_flatten(tuple(primals))
+    tangent_leaves, tangent_tree = tree_flatten(tuple(tangents))
+    if in_tree != tangent_tree:
+        raise TypeError(f"jvp: primal and tangent arguments must have the same tree structure; "
+                        f"got {in_tree} and {tangent_tree}")
+    tangent_leaves = [_check_tangent(p, t, "jvp") for p, t in zip(primal_leaves, tangent_leaves)]
+    flat, store = _flat_function(fun, in_tree, has_aux)
+    out_primals, out_tangents = ad.jvp_flat(flat, primal_leaves, tangent_leaves)
+    out_tangents = [_materialize(t, get_aval(p)) for p, t in zip(out_primals, out_tangents)]
+    result = (tree_unflatten(store["tree"], out_primals), tree_unflatten(store["tree"], out_tangents))
+    return result + (store["aux"],) if has_aux else result
+
+
+def linearize(fun, *primals, has_aux=False):
+    """(fun(*primals), f_jvp) where f_jvp(*tangents) evaluates the staged linear map."""
+    primal_leaves, in_tree = tree_flatten(primals)
+    flat, store = _flat_function(fun, in_tree, has_aux)
+    differentiable = [ad.is_differentiable_dtype(get_aval(p).dtype) for p in primal_leaves]
+    out_primals, linear, out_zero = ad.linearize_flat(flat, primal_leaves, differentiable)
+    out_tree = store["tree"]
+
+    def f_jvp(*tangents):
+        tangent_leaves, tree = tree_flatten(tangents)
+        if tree != in_tree:
+            raise TypeError(f"linearized function called with tangent structure {tree}, "
+                            f"expected {in_tree}")
+        args = [t for t, d in zip(tangent_leaves, differentiable) if d]
+        outs = iter(ad.eval_jaxpr(linear.jaxpr, linear.consts, *args))
+        result = [_materialize(Zero(get_aval(p)), get_aval(p)) if zero else next(outs)
+                  for p, zero in zip(out_primals, out_zero)]
+        return tree_unflatten(out_tree, result)
+
+    out = tree_unflatten(out_tree, out_primals)
+    return (out, f_jvp, store["aux"]) if has_aux else (out, f_jvp)
+
+
+# ---------------------------------------------------------------- reverse mode
+
+def vjp(fun, *primals, has_aux=False):
+    """(fun(*primals), vjp_fun) where vjp_fun(cotangent) pulls a cotangent back to primals."""
+    primal_leaves, in_tree = tree_flatten(primals)
+    flat, store = _flat_function(fun, in_tree, has_aux)
+    differentiable = [ad.is_differentiable_dtype(get_aval(p).dtype) for p in primal_leaves]
+    out_primals, linear, out_zero = ad.linearize_flat(flat, primal_leaves, differentiable)
+    out_tree = store["tree"]
+    out_avals = [get_aval(p) for p in out_primals]
+    in_avals = [get_aval(p) for p in primal_leaves]
+
+    def vjp_fun(cotangent):
+        ct_leaves, ct_tree = tree_flatten(cotangent)
+        if ct_tree != out_tree:
+            raise TypeError(f"vjp: the cotangent has tree structure {ct_tree}, but the primal "
+                            f"output has structure {out_tree}")
+        for i, (ct, aval) in enumerate(zip(ct_leaves, out_avals)):
+            ct_aval = get_aval(ct) if not isinstance(ct, np.ndarray) else _host_aval(ct)
+            if ct_aval.shape != aval.shape:
+                raise ValueError(f"vjp: cotangent {i} has shape {ct_aval.shape} but the primal "
+                                 f"output has shape {aval.shape}")
+        cts = [ct for ct, zero in zip(ct_leaves, out_zero) if not zero]
+        cts_in = iter(ad.backward_pass(linear, cts))
+        results = [_materialize(next(cts_in), aval) if d else _float0_zeros(aval)
+                   for d, aval in zip(differentiable, in_avals)]
+        return tree_unflatten(in_tree, results)
+
+    out = tree_unflatten(out_tree, out_primals)
+    return (out, vjp_fun, store["aux"]) if has_aux else (out, vjp_fun)
+
+
+def _normalize_argnums(argnums, count):
+    single = isinstance(argnums, int)
+    nums = (argnums,) if single else tuple(argnums)
+    for n in nums:
+        if not -count <= operator.index(n) < count:
+            raise TypeError(f"differentiating with respect to argnums={argnums} requires at "
+                            f"least {max(nums) + 1} positional arguments to be passed by the "
+                            f"caller, but got only {count} positional arguments.")
+    return single, tuple(n % count for n in nums)
+
+
+def _check_input_dtype(name, value, holomorphic, allow_int, argnum):
+    dtype = get_aval(value).dtype
+    if holomorphic:
+        if not dtypes.is_complex(dtype):
+            raise TypeError(f"{name} with holomorphic=True requires inputs with complex dtype, "
+                            f"but got {dtype.name} for argument {argnum}.")
+        return
+    if dtypes.is_integer(dtype) or dtype == np.bool_:
+        if not allow_int:
+            raise TypeError(f"{name} requires real- or complex-valued inputs (input dtype that "
+                            f"is a sub-dtype of np.inexact), but got {dtype.name} for argument "
+                            f"{argnum}. If you want to use Boolean- or integer-valued inputs, "
+                            "use vjp or set allow_int to True.")
+    elif not dtypes.is_inexact(dtype):
+        raise TypeError(f"{name} requires numerical-valued inputs, got {dtype.name}")
+
+
+def _check_output(name, out, holomorphic):
+    aval = get_aval(out)
+    if aval.shape != ():
+        raise TypeError(f"{name} requires scalar outputs (shape ()); got output of shape "
+                        f"{aval.shape}. Use numax.vjp or numax.jacrev for non-scalar outputs.")
+    if holomorphic:
+        if not dtypes.is_complex(aval.dtype):
+            raise TypeError(f"{name} with holomorphic=True requires outputs with complex dtype, "
+                            f"but got {aval.dtype.name}.")
+    elif dtypes.is_complex(aval.dtype):
+        raise TypeError(f"{name} requires real-valued outputs (output dtype that is a sub-dtype "
+                        f"of np.floating), but got {aval.dtype.name}. For holomorphic "
+                        "differentiation, pass holomorphic=True. For differentiation of "
+                        "non-holomorphic functions involving complex outputs, use numax.vjp.")
+    elif not dtypes.is_float(aval.dtype):
+        raise TypeError(f"{name} requires real-valued outputs (output dtype that is a sub-dtype "
+                        f"of np.floating), but got {aval.dtype.name}.")
+
+
+def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False,
+                   reduce_axes=()):
+    """A function returning (fun(*args), gradient of fun with respect to args[argnums])."""
+    name = "value_and_grad"
+
+    @functools.wraps(fun)
+    def value_and_grad_fun(*args, **kwargs):
+        single, nums = _normalize_argnums(argnums, len(args))
+        for n in nums:
+            for leaf in tree_flatten(args[n])[0]:
+                _check_input_dtype(name if not single else "grad", leaf, holomorphic,
+                                   allow_int, n)
+
+        def partial_fun(*diff_args):
+            full = list(args)
+            for n, value in zip(nums, diff_args):
+                full[n] = value
+            return fun(*full, **kwargs)
+
+        results = vjp(partial_fun, *[args[n] for n in nums], has_aux=has_aux)
+        out, pullback = results[0], results[1]
+        _check_output("grad", out, holomorphic)
+        grads = pullback(TypedScalar(1, get_aval(out).dtype, False))
+        grads = grads[0] if single else tuple(grads)
+        if has_aux:
+            return (out, results[2]), grads
+        return out, grads
+
+    return value_and_grad_fun
+
+
+def grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False, reduce_axes=()):
+    """The gradient of a scalar function with respect to args[argnums].
+
+    >>> import numax
+    >>> float(numax.grad(lambda x: x ** 3)(2.0))
+    12.0
+    """
+    value_and_grad_fun = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
+
+    @functools.wraps(fun)
+    def grad_fun(*args, **kwargs):
+        result = value_and_grad_fun(*args, **kwargs)
+        return (result[1], result[0][1]) if has_aux else result[1]
+
+    return grad_fun
+
+
+# ---------------------------------------------------------------- Jacobians
+
+def _stack_along(leaves_list, axis_position):
+    """Stacks per-basis results (lists of arrays) along a new axis."""
+    import numax.numpy as jnp
+    return jnp.stack(leaves_list, axis=axis_position)
+
+
+def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
+    """Jacobian by forward mode: one JVP per input basis vector."""
+    def jacfun(*args, **kwargs):
+        single, nums = _normalize_argnums(argnums, len(args))
+        diff_args = [args[n] for n in nums]
+        leaves, in_tree = tree_flatten(diff_args)
+        for n in nums:
+            for leaf in tree_flatten(args[n])[0]:
+                _check_input_dtype("jacfwd", leaf, holomorphic, False, n)
+
+        def partial_fun(*diff):
+            full = list(args)
+            for n, value in zip(nums, diff):
+                full[n] = value
+            return fun(*full, **kwargs)
+
+        import numax.numpy as jnp
+        sizes = [int(np.prod(get_aval(x).shape)) for x in leaves]
+        columns = []  # one entry per input leaf: list over basis of (out tree)
+        aux = None
+        out_value = None
+        for index, (leaf, size) in enumerate(zip(leaves, sizes)):
+            per_basis = []
+            aval = get_aval(leaf)
+            for k in range(size):
+                basis = np.zeros(size, aval.dtype)
+                basis[k] = 1
+                tangents = [jnp.zeros(get_aval(x).shape, get_aval(x).dtype) for x in leaves]
+                tangents[index] = jnp.asarray(basis.reshape(aval.shape))
+                result = jvp(partial_fun, tuple(diff_args),
+                             tuple(tree_unflatten(in_tree, tangents)), has_aux=has_aux)
+                out_value = result[0]
+                aux = result[2] if has_aux else None
+                per_basis.append(result[1])
+            columns.append(per_basis)
+        out_leaves, out_tree = tree_flatten(out_value)
+        jac_per_input = []
+        for leaf, per_basis in zip(leaves, columns):
+            in_shape = get_aval(leaf).shape
+            stacked = []
+            for j, out_leaf in enumerate(out_leaves):
+                pieces = [tree_flatten(b)[0][j] for b in per_basis]
+                block = jnp.stack(pieces, axis=-1) if pieces else \
+                    jnp.zeros(get_aval(out_leaf).shape + (0,), get_aval(out_leaf).dtype)
+                stacked.append(block.reshape(get_aval(out_leaf).shape + in_shape))
+            jac_per_input.append(tree_unflatten(out_tree, stacked))
+        jac = _per_argument(jac_per_input, in_tree, out_tree, single)
+        return (jac, aux) if has_aux else jac
+
+    return jacfun
+
+
+def _per_argument(per_leaf, in_tree, out_tree, single):
+    """Rearranges per-input-leaf Jacobians (each an out-tree) into out-tree of in-structure."""
+    out_leaf_count = out_tree.num_leaves
+    by_output = []
+    for j in range(out_leaf_count):
+        by_output.append(tree_unflatten(in_tree, [tree_flatten(p)[0][j] for p in per_leaf]))
+    arranged = tree_unflatten(out_tree, by_output) if out_leaf_count else tree_unflatten(out_tree, [])
+    if single:
+        return tree_map(lambda x: x[0], arranged, is_leaf=lambda x: isinstance(x, list))
+    return tree_map(lambda x: tuple(x), arranged, is_leaf=lambda x: isinstance(x, list))
+
+
+def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
+    """Jacobian by reverse mode: one VJP per output basis vector."""
+    def jacfun(*args, **kwargs):
+        single, nums = _normalize_argnums(argnums, len(args))
+        diff_args = [args[n] for n in nums]
+        for n in nums:
+            for leaf in tree_flatten(args[n])[0]:
+                _check_input_dtype("jacrev", leaf, holomorphic, allow_int, n)
+
+        def partial_fun(*diff):
+            full = list(args)
+            for n, value in zip(nums, diff):
+                full[n] = value
+            return fun(*full, **kwargs)
+
+        import numax.numpy as jnp
+        results = vjp(partial_fun, *diff_args, has_aux=has_aux)
+        out, pullback = results[0], results[1]
+        out_leaves, out_tree = tree_flatten(out)
+        in_leaves, in_tree = tree_flatten(diff_args)
+        per_leaf_rows = [[] for _ in in_leaves]  # [input leaf][output leaf] -> jac block
+        for j, out_leaf in enumerate(out_leaves):
+            aval = get_aval(out_leaf)
+            size = int(np.prod(aval.shape))
+            rows = []
+            for k in range(size):
+                basis = np.zeros(size, aval.dtype)
+                basis[k] = 1
+                cts = [jnp.zeros(get_aval(o).shape, get_aval(o).dtype) for o in out_leaves]
+                cts[j] = jnp.asarray(basis.reshape(aval.shape))
+                rows.append(tree_flatten(pullback(tree_unflatten(out_tree, cts)))[0])
+            for i, in_leaf in enumerate(in_leaves):
+                in_shape = get_aval(in_leaf).shape
+                if rows:
+                    block = jnp.stack([r[i] for r in rows], axis=0)
+                else:
+                    block = jnp.zeros((0,) + in_shape, get_aval(in_leaf).dtype)
+                per_leaf_rows[i].append(block.reshape(aval.shape + in_shape))
+        jac_per_input = [tree_unflatten(out_tree, blocks) for blocks in per_leaf_rows]
+        jac = _per_argument(jac_per_input, in_tree, out_tree, single)
+        return (jac, results[2]) if has_aux else jac
+
+    return jacfun
+
+
+def hessian(fun, argnums=0, has_aux=False, holomorphic=False):
+    """The Hessian: jacfwd of jacrev."""
+    return jacfwd(jacrev(fun, argnums, has_aux=has_aux, holomorphic=holomorphic), argnums,
+                  has_aux=has_aux, holomorphic=holomorphic)
+
+
+def linear_transpose(fun, *primals, reduce_axes=()):
+    """The transpose of the linear function `fun`, at arguments shaped like `primals`."""
+    primal_leaves, in_tree = tree_flatten(primals)
+    in_avals = [get_aval(p) for p in primal_leaves]
+    for aval in in_avals:
+        if not ad.is_differentiable_dtype(aval.dtype):
+            raise TypeError(f"linear_transpose only supports [float or complex] -> [float or "
+                            f"complex], got input dtype {aval.dtype.name}")
+    flat, store = _flat_function(fun, in_tree)
+    from numax.transforms.staging import trace_to_jaxpr
+    closed, consts = trace_to_jaxpr(flat, in_avals)
+    out_tree = store["tree"]
+    from numax.core.ir import ClosedJaxpr, Jaxpr
+    jaxpr = closed.jaxpr
+    n = len(consts)
+    linear = ClosedJaxpr(Jaxpr(jaxpr.invars[:n], jaxpr.invars[n:], jaxpr.outvars, jaxpr.eqns),
+                         consts)
+
+    def transposed(*cotangents):
+        ct_leaves, ct_tree = tree_flatten(cotangents[0] if len(cotangents) == 1 else cotangents)
+        if ct_tree != out_tree:
+            raise TypeError(f"linear_transpose: cotangent structure {ct_tree} does not match the "
+                            f"output structure {out_tree}")
+        cts = ad.backward_pass(linear, ct_leaves)
+        return tree_unflatten(in_tree, [_materialize(c, a) for c, a in zip(cts, in_avals)])
+
+    return transposed
+
+
+__all__ = ["jvp", "linearize", "vjp", "grad", "value_and_grad", "jacfwd", "jacrev", "hessian",
+           "linear_transpose"]

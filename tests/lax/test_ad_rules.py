@@ -1,0 +1,122 @@
+"""Generic differentiation checks over the whole primitive registry.
+
+For every primitive, on its declared examples (floating inputs promoted to float64):
+the JVP agrees with central finite differences, and the VJP is the transpose of the
+JVP (<u, J v> == <J^T u, v>), which exercises the transpose rules of every linear
+primitive the linearization uses. A primitive whose examples have floating inputs
+must declare a `jvp` rule, `linear=True`, or a `not_differentiable` reason; a missing
+rule fails here. Primitives declared not differentiable must give zero tangents.
+"""
+
+import numpy as np
+import pytest
+
+import numax
+from numax.core import dtypes
+from numax.core.primitive import registry
+
+MAX_EXAMPLES_PER_PRIMITIVE = 3
+
+
+def _widen(x):
+    x = np.asarray(x)
+    if x.dtype in (np.float16, np.float32) or x.dtype == dtypes.bfloat16:
+        return x.astype(np.float64)
+    if x.dtype == np.complex64:
+        return x.astype(np.complex128)
+    return x
+
+
+def _widen_params(params):
+    out = {}
+    for key, value in params.items():
+        if isinstance(value, np.dtype) and value in (np.dtype(np.float32), np.dtype(np.float16),
+                                                    dtypes.bfloat16):
+            value = np.dtype(np.float64)
+        elif isinstance(value, np.dtype) and value == np.dtype(np.complex64):
+            value = np.dtype(np.complex128)
+        out[key] = value
+    return out
+
+
+def _is_inexact(x):
+    return dtypes.is_inexact(np.asarray(x).dtype)
+
+
+def _cases():
+    import numax.lax  # noqa: F401
+    for primitive in sorted(registry.values(), key=lambda p: p.name):
+        examples = (primitive.examples() if primitive.examples else [])[:MAX_EXAMPLES_PER_PRIMITIVE]
+        for i, (args, params) in enumerate(examples):
+            yield pytest.param(primitive, args, params, id=f"{primitive.name}-{i}")
+
+
+def _flat(out):
+    return list(out) if isinstance(out, (list, tuple)) else [out]
+
+
+def _real_inner(a, b):
+    return np.sum(np.asarray(a, np.complex128) * np.asarray(b, np.complex128))
+
+
+@pytest.mark.parametrize("primitive,args,params", list(_cases()))
+def test_jvp_and_transpose(primitive, args, params):
+    with numax.enable_x64():
+        args = [_widen(a) for a in args]
+        params = _widen_params(params)
+        positions = [i for i, a in enumerate(args) if _is_inexact(a)]
+        if not positions:
+            pytest.skip("no floating-point inputs")
+        if not (primitive.jvp or primitive.linear or primitive.not_differentiable):
+            pytest.fail(f"primitive {primitive.name!r} has floating inputs but declares no jvp, "
+                        "linear=True or not_differentiable reason")
+        rng = np.random.default_rng(1)
+
+        def f(*diff):
+            full = list(args)
+            for i, v in zip(positions, diff):
+                full[i] = v
+            return _flat(primitive.bind(*full, **params))
+
+        primals = [args[i] for i in positions]
+        tangents = [(rng.standard_normal(np.shape(p)) +
+                     (1j * rng.standard_normal(np.shape(p)) if np.iscomplexobj(p) else 0))
+                    .astype(np.asarray(p).dtype) for p in primals]
+        outs, out_tangents = numax.jvp(f, tuple(primals), tuple(tangents))
+        if primitive.not_differentiable:
+            for t in out_tangents:
+                assert not np.any(np.asarray(t, np.float64 if np.asarray(t).dtype != dtypes.float0
+                                             else np.bool_)), primitive.name
+            return
+        eps = 1e-6
+        plus = f(*[p + eps * t for p, t in zip(primals, tangents)])
+        minus = f(*[p - eps * t for p, t in zip(primals, tangents)])
+        for out, tangent, hi, lo in zip(outs, out_tangents, plus, minus):
+            out = np.asarray(out)
+            if not dtypes.is_inexact(out.dtype):
+                continue
+            numeric = (np.asarray(hi, np.complex128) - np.asarray(lo, np.complex128)) / (2 * eps)
+            if not dtypes.is_complex(out.dtype):
+                numeric = numeric.real
+            tol = 1e-5 if out.dtype in (np.float64, np.complex128) else 2e-2
+            np.testing.assert_allclose(np.asarray(tangent), numeric, rtol=tol, atol=tol,
+                                       err_msg=f"{primitive.name}: JVP vs finite differences")
+        # transpose: <u, J v> == <J^T u, v>
+        float_outs = [i for i, o in enumerate(outs) if _is_inexact(o)]
+        if not float_outs:
+            return
+        _, pullback = numax.vjp(f, *primals)
+        cotangents = []
+        for i, o in enumerate(outs):
+            o = np.asarray(o)
+            if i in float_outs:
+                c = rng.standard_normal(o.shape)
+                cotangents.append(c.astype(o.dtype) if not np.iscomplexobj(o) else
+                                  (c + 1j * rng.standard_normal(o.shape)).astype(o.dtype))
+            else:
+                cotangents.append(np.zeros(o.shape, dtypes.float0))
+        cts_in = pullback(cotangents)
+        lhs = sum(_real_inner(cotangents[i], out_tangents[i]) for i in float_outs)
+        rhs = sum(_real_inner(c, t) for c, t in zip(cts_in, tangents))
+        np.testing.assert_allclose(lhs, rhs, rtol=1e-6, atol=1e-6,
+                                   err_msg=f"{primitive.name}: VJP is not the transpose of the JVP")
