@@ -13,6 +13,9 @@ from numax.api import (ShapeDtypeStruct, block_until_ready, device_get, eval_sha
 from numax.autodiff import (grad, hessian, jacfwd, jacrev, jvp, linear_transpose,  # noqa: F401
                             linearize, value_and_grad, vjp)
 from numax.mapping import vmap  # noqa: F401
+from numax.custom_derivatives import custom_jvp, custom_vjp  # noqa: F401
+from numax.transforms.remat import checkpoint, checkpoint_policies, remat  # noqa: F401
+from numax import ad_checkpoint, test_util  # noqa: F401
 from numax.runtime import (default_backend, device_count, devices, local_device_count,  # noqa: F401
                            local_devices, process_count, process_index)
 from numax import errors, lax, numpy, tree_util, tree  # noqa: F401

@@ -76,14 +76,52 @@ def _jit_jvp(primals, tangents, *, name, jaxpr):
     return outs[:num_out], out_tangents
 
 
+_split_jaxprs = weakref.WeakKeyDictionary()  # jaxpr -> {unknowns: (known, unknown, ...)}
+
+
 def _jit_partial_eval(trace, args, params):
-    """With unknown inputs, a jit call is inlined: its known part runs, its unknown part is
-    staged equation by equation (so the staged tangent program stays linear)."""
+    """With some inputs unknown, a jit call splits into a jit call of its known part (run
+    now, on the parent trace, returning residuals) and a staged jit call of its unknown
+    part, which takes the residuals."""
     from numax.core.trace import set_current_trace
-    from numax.transforms.ad import eval_jaxpr
-    closed = params["jaxpr"]
-    with set_current_trace(trace):
-        return eval_jaxpr(closed.jaxpr, closed.consts, *args)
+    from numax.transforms.partial_eval import partial_eval_jaxpr
+    closed, name = params["jaxpr"], params["name"]
+    unknowns = tuple(trace.is_unknown(x) for x in args)
+    per_jaxpr = _split_jaxprs.setdefault(closed, {})
+    split = per_jaxpr.get(unknowns)
+    if split is None:
+        split = per_jaxpr[unknowns] = partial_eval_jaxpr(closed, unknowns)
+    known, unknown, out_unknowns, num_residuals = split
+    known_args = [x for x, u in zip(args, unknowns) if not u]
+    with set_current_trace(trace.parent):
+        known_outs = jit_p.bind(*known.consts, *known_args, name=name,
+                                jaxpr=_constvars_as_inputs(known))
+    num_known_out = len(known_outs) - num_residuals
+    residuals = list(known_outs[num_known_out:])
+    unknown_args = [x for x, u in zip(args, unknowns) if u]
+    unknown_outs = trace.stage(jit_p, residuals + unknown_args, dict(name=name, jaxpr=unknown))
+    known_iter, unknown_iter = iter(known_outs[:num_known_out]), iter(unknown_outs)
+    return [next(unknown_iter) if u else next(known_iter) for u in out_unknowns]
+
+
+def _constvars_as_inputs(closed):
+    """The same program with its constants as leading inputs (how jit_p takes them)."""
+    from numax.core.ir import ClosedJaxpr, Jaxpr
+    cached = _const_inputs.get(closed)
+    if cached is None:
+        jaxpr = closed.jaxpr
+        cached = _const_inputs[closed] = ClosedJaxpr(
+            Jaxpr((), jaxpr.constvars + jaxpr.invars, jaxpr.outvars, jaxpr.eqns), ())
+    return cached
+
+
+_const_inputs = weakref.WeakKeyDictionary()
+
+
+def _jit_transpose(cts, *args, name, jaxpr):
+    """Transposes the (linear) body of a staged jit call in place."""
+    from numax.transforms.ad import backward_pass
+    return backward_pass(jaxpr, list(cts), list(args))
 
 
 _batched_jaxprs = weakref.WeakKeyDictionary()  # jaxpr -> {(dims, size): (jaxpr, ...)}
@@ -122,6 +160,7 @@ jit_p = Primitive(
     multiple_results=True,
     jvp=_jit_jvp,
     partial_eval=_jit_partial_eval,
+    transpose=_jit_transpose,
     batch=_jit_batch,
     examples=_jit_examples,
 )

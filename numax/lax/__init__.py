@@ -14,3 +14,4 @@ from numax.lax.reductions import *  # noqa: F401,F403
 from numax.lax.windowed import *  # noqa: F401,F403
 from numax.lax.cumulative import *  # noqa: F401,F403
 from numax.lax.sorting import *  # noqa: F401,F403
+from numax.lax.autodiff_ops import *  # noqa: F401,F403

@@ -88,3 +88,24 @@ def mul_transpose(ct, x, y, **params):
     if is_undefined(x):
         return [unbroadcast(lax.mul(ct, y), x.aval), None]
     return [None, unbroadcast(lax.mul(x, ct), y.aval)]
+
+
+def zero_jvp(primitive):
+    """JVP rule of a piecewise-constant primitive (floor, round, sign, ...): its derivative
+    is zero wherever it exists, so the tangent is a symbolic zero (JAX's convention)."""
+    def rule(primals, tangents, **params):
+        out = primitive.bind(*primals, **params)
+        return out, Zero(aval_of(out).strip_weak_type())
+    return rule
+
+
+def unary_tangent_jvp(primitive, tangent):
+    """JVP rule of a one-operand primitive whose tangent is `tangent(t, out, x)`, for rules
+    not of the form t * partial (e.g. log: t / x)."""
+    def rule(primals, tangents, **params):
+        (x,), (t,) = primals, tangents
+        out = primitive.bind(x, **params)
+        if is_zero(t):
+            return out, Zero(aval_of(out).strip_weak_type())
+        return out, tangent(t, out, x)
+    return rule

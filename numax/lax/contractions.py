@@ -239,10 +239,114 @@ def _dot_general_examples():
     ]
 
 
+def _free_dims(ndim, contract, batch):
+    return [d for d in range(ndim) if d not in contract and d not in batch]
+
+
+def cotangent_to_operand(ct, aval):
+    """`ct` in the dtype of the operand it is the cotangent of: a preferred_element_type may
+    have widened the result, and a real operand of a complex product takes the real part."""
+    from numax import lax
+    from numax.lax._ad_rules import aval_of
+    ct_dtype = aval_of(ct).dtype
+    if ct_dtype == aval.dtype:
+        return ct
+    if dtypes.is_complex(ct_dtype) and not dtypes.is_complex(aval.dtype):
+        ct = lax.real(ct)
+    return lax.convert_element_type(ct, aval.dtype)
+
+
+def dot_general_jvp(primals, tangents, **params):
+    """Bilinear: d(lhs . rhs) = t_lhs . rhs + lhs . t_rhs, skipping symbolic zeros."""
+    from numax import lax
+    from numax.lax._ad_rules import Zero, aval_of, is_zero
+    (lhs, rhs), (t_lhs, t_rhs) = primals, tangents
+    out = dot_general_p.bind(lhs, rhs, **params)
+    tangent = Zero(aval_of(out).strip_weak_type())
+    if not dtypes.is_inexact(aval_of(out).dtype):  # e.g. preferred_element_type=int32
+        return out, tangent
+    if not is_zero(t_lhs):
+        tangent = dot_general_p.bind(t_lhs, rhs, **params)
+    if not is_zero(t_rhs):
+        term = dot_general_p.bind(lhs, t_rhs, **params)
+        tangent = term if is_zero(tangent) else lax.add(tangent, term)
+    return out, tangent
+
+
+def dot_general_transpose(ct, lhs, rhs, *, dimension_numbers, precision=None,
+                          preferred_element_type=None, out_sharding=None):
+    """Cotangent of the linear operand: ct contracted with the other operand over that
+    operand's free dimensions (batch dimensions stay batch), permuted to the operand's layout.
+
+    The forward output is (batch, lhs free, rhs free). dot_general(ct, rhs) is then
+    (batch, lhs free, rhs contracting dims in increasing order), which are lhs dims
+    B_l + F_l + [C_l[k] for k ordering C_r]; dot_general(lhs, ct) is (batch, lhs contracting
+    dims in increasing order, rhs free), i.e. rhs dims B_r + [C_r[k] for k ordering C_l] +
+    F_r. For matmul-like layouts both are already the operand's order: no transpose."""
+    from numax import lax
+    from numax.lax._ad_rules import Zero, aval_of, is_undefined, is_zero
+    (lhs_contract, rhs_contract), (lhs_batch, rhs_batch) = dimension_numbers
+    if is_undefined(lhs) == is_undefined(rhs):
+        raise ValueError("dot_general_transpose: dot_general is linear in one operand at a time")
+    if is_zero(ct):
+        return [Zero(lhs.aval) if is_undefined(lhs) else None,
+                Zero(rhs.aval) if is_undefined(rhs) else None]
+    lhs_free = _free_dims(aval_of(lhs).ndim, lhs_contract, lhs_batch)
+    rhs_free = _free_dims(aval_of(rhs).ndim, rhs_contract, rhs_batch)
+    batch_count, lhs_free_count = len(lhs_batch), len(lhs_free)
+    ct_batch = tuple(range(batch_count))
+    ct_lhs_free = tuple(range(batch_count, batch_count + lhs_free_count))
+    ct_rhs_free = tuple(range(batch_count + lhs_free_count, aval_of(ct).ndim))
+    if is_undefined(lhs):
+        operand = lhs.aval
+        numbers = ((ct_rhs_free, tuple(rhs_free)), (ct_batch, tuple(rhs_batch)))
+        result = dot_general_p.bind(ct, rhs, dimension_numbers=numbers, precision=precision,
+                                    preferred_element_type=None, out_sharding=None)
+        layout = list(lhs_batch) + lhs_free + [lhs_contract[k] for k in np.argsort(rhs_contract)]
+    else:
+        operand = rhs.aval
+        numbers = ((tuple(lhs_free), ct_lhs_free), (tuple(lhs_batch), ct_batch))
+        result = dot_general_p.bind(lhs, ct, dimension_numbers=numbers, precision=precision,
+                                    preferred_element_type=None, out_sharding=None)
+        layout = list(rhs_batch) + [rhs_contract[k] for k in np.argsort(lhs_contract)] + rhs_free
+    permutation = tuple(layout.index(d) for d in range(operand.ndim))
+    if permutation != tuple(range(operand.ndim)):
+        result = lax.transpose(result, permutation)
+    result = cotangent_to_operand(result, operand)
+    return [result, None] if is_undefined(lhs) else [None, result]
+
+
+def dot_general_batch(args, dims, *, dimension_numbers, **params):
+    """The vmapped axis stays where it is: a new (leading) batch dimension of the contraction
+    when both operands carry it, an extra free dimension when one does; its place in the
+    output follows from the output layout (batch dims, lhs free dims, rhs free dims)."""
+    from numax.lax._ad_rules import aval_of
+    (lhs, rhs), (lhs_dim, rhs_dim) = args, dims
+    (lhs_contract, rhs_contract), (lhs_batch, rhs_batch) = dimension_numbers
+
+    def shifted(axes, inserted):  # axes of the unbatched operand, in the batched one
+        return tuple(int(d) + (inserted is not None and d >= inserted) for d in axes)
+    lhs_contract, lhs_batch = shifted(lhs_contract, lhs_dim), shifted(lhs_batch, lhs_dim)
+    rhs_contract, rhs_batch = shifted(rhs_contract, rhs_dim), shifted(rhs_batch, rhs_dim)
+    if lhs_dim is not None and rhs_dim is not None:
+        numbers = ((lhs_contract, rhs_contract), ((lhs_dim,) + lhs_batch, (rhs_dim,) + rhs_batch))
+        return dot_general_p.bind(lhs, rhs, dimension_numbers=numbers, **params), 0
+    numbers = ((lhs_contract, rhs_contract), (lhs_batch, rhs_batch))
+    out = dot_general_p.bind(lhs, rhs, dimension_numbers=numbers, **params)
+    lhs_free = _free_dims(aval_of(lhs).ndim, lhs_contract, lhs_batch)
+    if lhs_dim is not None:
+        return out, len(lhs_batch) + lhs_free.index(lhs_dim)
+    rhs_free = _free_dims(aval_of(rhs).ndim, rhs_contract, rhs_batch)
+    return out, len(lhs_batch) + len(lhs_free) + rhs_free.index(rhs_dim)
+
+
 dot_general_p = Primitive(
     "dot_general",
     abstract_eval=_dot_general_abstract,
     lower=_dot_general_lower,
+    jvp=dot_general_jvp,
+    transpose=dot_general_transpose,
+    batch=dot_general_batch,
     examples=_dot_general_examples,
 )
 

@@ -306,10 +306,202 @@ def _conv_examples():
     ]
 
 
+# ---------------------------------------------------------------- differentiation, batching
+#
+# Notation for one spatial dimension: lhs size n, lhs dilation ld, padding (lo, hi), kernel
+# size k with rhs dilation rd (dilated window w = rd*(k-1) + 1), stride s, output size y.
+# out[o, j] = sum_{i, t} padded(dilated(lhs))[i, j*s + t*rd] * rhs[o, i, t].
+# Matching the positions j*s + t*rd = lo + m*ld of lhs element m term by term gives both
+# transposes as convolutions again:
+# - for lhs: ct dilated by s, correlated with the spatially flipped kernel (rhs dilation rd),
+#   stride ld, padding low w - 1 - lo, high chosen so the result has n elements;
+# - for rhs: lhs (dilated by ld, padding low lo) correlated with ct used as the kernel
+#   dilated by s, stride rd, with batch and feature roles swapped, high padding chosen so
+#   the result has k elements.
+# Feature groups of the forward conv become batch groups of the rhs transpose and vice
+# versa; for the lhs transpose both become feature groups of a regrouped kernel.
+
+def _fold_axis(x, source, target, groups=1):
+    """`x` with axis `source` merged into axis `target`, which is viewed as (groups, rest) and
+    becomes (groups, source, rest); the result has one axis fewer."""
+    from numax import lax
+    from numax.lax._ad_rules import aval_of
+    from numax.transforms.batching import move_axis
+    shape = list(aval_of(x).shape)
+    rest_axis = target
+    if groups > 1:
+        x = lax.reshape(x, shape[:target] + [groups, shape[target] // groups] +
+                        shape[target + 1:])
+        source += source > target
+        rest_axis += 1
+    destination = rest_axis - 1 if source < rest_axis else rest_axis
+    x = move_axis(x, source, destination)
+    shape = list(aval_of(x).shape)
+    start = destination - (groups > 1)
+    stop = destination + 2
+    return lax.reshape(x, shape[:start] + [int(np.prod(shape[start:stop]))] + shape[stop:])
+
+
+def _unfold_axis(x, axis, size, groups=1):
+    """Inverse of _fold_axis: axis `axis`, viewed as (groups, size, rest), gives its `size`
+    factor to a new axis placed just before it (at `axis`)."""
+    from numax import lax
+    from numax.lax._ad_rules import aval_of
+    from numax.transforms.batching import move_axis
+    shape = list(aval_of(x).shape)
+    rest = shape[axis] // (groups * size)
+    if groups == 1:
+        return lax.reshape(x, shape[:axis] + [size, rest] + shape[axis + 1:])
+    x = lax.reshape(x, shape[:axis] + [groups, size, rest] + shape[axis + 1:])
+    x = move_axis(x, axis + 1, axis)
+    return lax.reshape(x, shape[:axis] + [size, groups * rest] + shape[axis + 1:])
+
+
+def _split_off_groups(x, axis, groups, target):
+    """Moves the outer `groups` factor of axis `axis` to the outer end of axis `target`."""
+    from numax import lax
+    from numax.lax._ad_rules import aval_of
+    if groups == 1:
+        return x
+    shape = list(aval_of(x).shape)
+    x = lax.reshape(x, shape[:axis] + [groups, shape[axis] // groups] + shape[axis + 1:])
+    return _fold_axis(x, axis, target + (target > axis))
+
+
+def _same_dtype_as(x, ct):
+    """The known operand converted to the cotangent's dtype when preferred_element_type
+    widened the result (a convolution wants operands of one dtype)."""
+    from numax import lax
+    from numax.lax._ad_rules import aval_of
+    dtype = aval_of(ct).dtype
+    return x if aval_of(x).dtype == dtype else lax.convert_element_type(x, dtype)
+
+
+def _conv_transpose_lhs(ct, rhs, lhs_aval, *, window_strides, padding, lhs_dilation,
+                        rhs_dilation, dimension_numbers, feature_group_count, batch_group_count,
+                        precision):
+    from numax.lax._ad_rules import aval_of
+    lhs_spec, rhs_spec, out_spec = dimension_numbers
+    rhs_shape, ct_shape = aval_of(rhs).shape, aval_of(ct).shape
+    pads = []
+    for i in range(len(window_strides)):
+        window = _dilate_size(rhs_shape[rhs_spec[2 + i]], rhs_dilation[i])
+        low = window - 1 - padding[i][0]
+        total = (lhs_aval.shape[lhs_spec[2 + i]] - 1) * lhs_dilation[i] + window
+        pads.append((low, total - _dilate_size(ct_shape[out_spec[2 + i]], window_strides[i]) -
+                     low))
+    groups = feature_group_count * batch_group_count  # at most one of them exceeds 1
+    kernel = rev(_same_dtype_as(rhs, ct), tuple(rhs_spec[2:]))
+    # kernel'[g*I + i, o'] = rhs[g*O' + o', i]: the group factor moves from O to I.
+    kernel = _split_off_groups(kernel, rhs_spec[0], groups, rhs_spec[1])
+    numbers = ConvDimensionNumbers(out_spec, (rhs_spec[1], rhs_spec[0]) + tuple(rhs_spec[2:]),
+                                   lhs_spec)
+    result = conv_general_dilated_p.bind(
+        ct, kernel, window_strides=tuple(lhs_dilation), padding=tuple(pads),
+        lhs_dilation=tuple(window_strides), rhs_dilation=tuple(rhs_dilation),
+        dimension_numbers=numbers, feature_group_count=groups, batch_group_count=1,
+        precision=precision, preferred_element_type=None)
+    # With batch groups, feature block g of the result belongs to batch block g of lhs.
+    return _split_off_groups(result, lhs_spec[1], batch_group_count, lhs_spec[0])
+
+
+def _conv_transpose_rhs(ct, lhs, rhs_aval, *, window_strides, padding, lhs_dilation,
+                        rhs_dilation, dimension_numbers, feature_group_count, batch_group_count,
+                        precision):
+    from numax.lax._ad_rules import aval_of
+    lhs_spec, rhs_spec, out_spec = dimension_numbers
+    lhs_shape, ct_shape = aval_of(lhs).shape, aval_of(ct).shape
+    pads = []
+    for i in range(len(window_strides)):
+        low = padding[i][0]
+        total = (rhs_aval.shape[rhs_spec[2 + i]] - 1) * rhs_dilation[i] + \
+            _dilate_size(ct_shape[out_spec[2 + i]], window_strides[i])
+        pads.append((low, total - _dilate_size(lhs_shape[lhs_spec[2 + i]], lhs_dilation[i]) -
+                     low))
+
+    def swap(spec):
+        return (spec[1], spec[0]) + tuple(spec[2:])
+    return conv_general_dilated_p.bind(
+        _same_dtype_as(lhs, ct), ct, window_strides=tuple(rhs_dilation), padding=tuple(pads),
+        lhs_dilation=tuple(lhs_dilation), rhs_dilation=tuple(window_strides),
+        dimension_numbers=ConvDimensionNumbers(swap(lhs_spec), swap(out_spec), swap(rhs_spec)),
+        feature_group_count=batch_group_count, batch_group_count=feature_group_count,
+        precision=precision, preferred_element_type=None)
+
+
+def conv_general_dilated_transpose(ct, lhs, rhs, *, preferred_element_type=None, **params):
+    """Transpose in whichever operand is linear (see the derivation above)."""
+    from numax.lax._ad_rules import Zero, is_undefined, is_zero
+    from numax.lax.contractions import cotangent_to_operand
+    if is_undefined(lhs) == is_undefined(rhs):
+        raise ValueError("conv_general_dilated_transpose: the convolution is linear in one "
+                         "operand at a time")
+    if is_undefined(lhs):
+        ct_lhs = Zero(lhs.aval) if is_zero(ct) else \
+            cotangent_to_operand(_conv_transpose_lhs(ct, rhs, lhs.aval, **params), lhs.aval)
+        return [ct_lhs, None]
+    ct_rhs = Zero(rhs.aval) if is_zero(ct) else \
+        cotangent_to_operand(_conv_transpose_rhs(ct, lhs, rhs.aval, **params), rhs.aval)
+    return [None, ct_rhs]
+
+
+def conv_general_dilated_jvp(primals, tangents, **params):
+    """Bilinear: conv(t_lhs, rhs) + conv(lhs, t_rhs), skipping symbolic zeros."""
+    from numax import lax
+    from numax.lax._ad_rules import is_zero
+    (lhs, rhs), (t_lhs, t_rhs) = primals, tangents
+    out = conv_general_dilated_p.bind(lhs, rhs, **params)
+    terms = []
+    if not is_zero(t_lhs):
+        terms.append(conv_general_dilated_p.bind(t_lhs, rhs, **params))
+    if not is_zero(t_rhs):
+        terms.append(conv_general_dilated_p.bind(lhs, t_rhs, **params))
+    return out, terms[0] if len(terms) == 1 else lax.add(*terms)
+
+
+def conv_general_dilated_batch(args, dims, *, dimension_numbers, feature_group_count,
+                               batch_group_count, **params):
+    """The vmapped axis is folded into an axis the convolution already has and unfolded from
+    the result: into the lhs batch (lhs batched only; inside the batch groups if any), into
+    the kernel's output features (rhs batched only; inside the groups), or into the groups
+    themselves when both are batched (feature groups, or batch groups if those are in use)."""
+    from numax.transforms.batching import batch_size
+    (lhs, rhs), (lhs_dim, rhs_dim) = args, dims
+    lhs_spec, rhs_spec, out_spec = dimension_numbers
+    size = batch_size(args, dims)
+
+    def axis_in_batched(axis, batch_dim):
+        return axis + (axis >= batch_dim)
+    groups = feature_group_count * batch_group_count
+    if lhs_dim is not None and rhs_dim is not None:
+        lhs_axis = lhs_spec[0] if batch_group_count > 1 else lhs_spec[1]
+        lhs = _fold_axis(lhs, lhs_dim, axis_in_batched(lhs_axis, lhs_dim))
+        rhs = _fold_axis(rhs, rhs_dim, axis_in_batched(rhs_spec[0], rhs_dim))
+        if batch_group_count > 1:
+            batch_group_count *= size
+        else:
+            feature_group_count *= size
+        unfold = (out_spec[1], 1)
+    elif lhs_dim is not None:
+        lhs = _fold_axis(lhs, lhs_dim, axis_in_batched(lhs_spec[0], lhs_dim), batch_group_count)
+        unfold = (out_spec[0], 1)
+    else:
+        rhs = _fold_axis(rhs, rhs_dim, axis_in_batched(rhs_spec[0], rhs_dim), groups)
+        unfold = (out_spec[1], groups)
+    out = conv_general_dilated_p.bind(
+        lhs, rhs, dimension_numbers=dimension_numbers, feature_group_count=feature_group_count,
+        batch_group_count=batch_group_count, **params)
+    axis, unfold_groups = unfold
+    return _unfold_axis(out, axis, size, unfold_groups), axis
+
+
 conv_general_dilated_p = Primitive(
     "conv_general_dilated",
     abstract_eval=_conv_abstract,
     lower=_conv_lower,
+    jvp=conv_general_dilated_jvp,
+    transpose=conv_general_dilated_transpose,
+    batch=conv_general_dilated_batch,
     examples=_conv_examples,
 )
 

@@ -23,9 +23,10 @@ from numax.lax._rules import (ANY, BOOL, COMPLEX, FLOAT, INEXACT, INT, INT_OR_BO
                               UNSIGNED, check_dtype, class_name, elementwise_abstract,
                               elementwise_examples, hlo_op, operands, random_array,
                               broadcast_scalars)
-from numax.lax._batch_rules import elementwise_batch
-from numax.lax._ad_rules import (elementwise_jvp, is_zero, linear_transpose_add,
-                                 mul_transpose)
+from numax.lax._batch_rules import batch_size, elementwise_batch, move_axis
+from numax.lax._ad_rules import (Zero, _broadcast_tangent, aval_of, elementwise_jvp,
+                                 is_undefined, is_zero, linear_transpose_add, mul_transpose,
+                                 unary_tangent_jvp, unbroadcast, zero_jvp)
 from numax.lowering import tensor_type
 
 ORDERED = INT | FLOAT | BOOL               # what lt/le/gt/ge and clamp compare
@@ -34,18 +35,33 @@ COMPLEX_PARTS = frozenset([np.dtype(np.float32), np.dtype(np.float64)])  # compl
 
 # ---------------------------------------------------------------- builders
 
+def elementwise(name, *, abstract_eval, lower, examples, partials=None, tangent=None,
+                zero_derivative=False, batch=None, **rules):
+    """An elementwise primitive with its batching rule (elementwise_batch unless `batch` is
+    given) and a JVP rule from one of: `partials` (d out / d operand_i as functions of
+    (out, *operands), None where not differentiable), `tangent(t, out, x)` (one operand),
+    `zero_derivative` (piecewise constant), or an explicit `jvp` in `rules`."""
+    primitive = Primitive(name, abstract_eval=abstract_eval, lower=lower, examples=examples,
+                          **rules)
+    primitive.batch = batch if batch is not None else elementwise_batch(primitive)
+    if partials is not None:
+        primitive.jvp = elementwise_jvp(primitive, *partials)
+    elif tangent is not None:
+        primitive.jvp = unary_tangent_jvp(primitive, tangent)
+    elif zero_derivative:
+        primitive.jvp = zero_jvp(primitive)
+    return primitive
+
+
 def unary(name, hlo, allowed=INEXACT, *, low=-3.0, high=3.0, dtypes_=("float32",), partial=None,
           **rules):
     """A one-operand elementwise primitive lowered to a single StableHLO/CHLO op.
 
     `partial(out, x)` is its derivative; the JVP rule is built from it."""
-    primitive = Primitive(name, abstract_eval=elementwise_abstract(name, allowed),
-                          lower=hlo_op(hlo),
-                          examples=elementwise_examples(1, dtypes_, low=low, high=high), **rules)
-    primitive.batch = elementwise_batch(primitive)
-    if partial is not None:
-        primitive.jvp = elementwise_jvp(primitive, partial)
-    return primitive
+    return elementwise(name, abstract_eval=elementwise_abstract(name, allowed),
+                       lower=hlo_op(hlo),
+                       examples=elementwise_examples(1, dtypes_, low=low, high=high),
+                       partials=None if partial is None else (partial,), **rules)
 
 
 def binary(name, hlo, allowed=NUMBER, *, low=-3.0, high=3.0, dtypes_=("float32", "int32"),
@@ -53,13 +69,10 @@ def binary(name, hlo, allowed=NUMBER, *, low=-3.0, high=3.0, dtypes_=("float32",
     """A two-operand elementwise primitive lowered to a single StableHLO/CHLO op.
 
     `partials` = (d out/dx, d out/dy), each a function of (out, x, y) or None."""
-    primitive = Primitive(name, abstract_eval=elementwise_abstract(name, allowed),
-                          lower=hlo_op(hlo),
-                          examples=elementwise_examples(2, dtypes_, low=low, high=high), **rules)
-    primitive.batch = elementwise_batch(primitive)
-    if partials is not None:
-        primitive.jvp = elementwise_jvp(primitive, *partials)
-    return primitive
+    return elementwise(name, abstract_eval=elementwise_abstract(name, allowed),
+                       lower=hlo_op(hlo),
+                       examples=elementwise_examples(2, dtypes_, low=low, high=high),
+                       partials=partials, **rules)
 
 
 def mapped_dtype_abstract(name, allowed, result_dtype):

@@ -22,10 +22,13 @@ from numax.core.ir import ClosedJaxpr
 from numax.core.primitive import Primitive
 from numax.core.pytree import tree_flatten, tree_unflatten
 from numax.core.trace import Tracer
+from numax.lax._ad_rules import Zero, is_zero
 from numax.lax._rules import (ANY, BOOL, FLOAT, INT, INT_OR_BOOL, NUMBER, check_dtype,
                               random_array)
 from numax.lowering import array_attribute
 from numax.lowering.builder import tensor_type
+from numax.transforms.ad import eval_jaxpr, jvp_flat
+from numax.transforms.batching import batch_flat, batch_size, to_front
 from numax.transforms.staging import closed_over_consts, trace_to_jaxpr
 
 
@@ -206,6 +209,54 @@ def scalar_operand(value, dtype):
     return value
 
 
+def physical_axes(axes, batch_dim):
+    """`axes` of an unbatched operand as axes of its payload with a batch axis at `batch_dim`."""
+    return tuple(a + (a >= batch_dim) for a in axes)
+
+
+def jvp_of_implementation(implementation, primals, tangents):
+    """(outputs, output tangents) of `implementation(*primals) -> list`, a composition of
+    lax ops that computes what a primitive computes. Rules whose derivative is easiest to
+    state as "differentiate this equivalent program" (cumulative scans, the generic reduce)
+    use it, so they need no primitive of their own. Tangents may be symbolic zeros."""
+    return jvp_flat(implementation, list(primals), list(tangents))
+
+
+def apply_computation(computation, arrays):
+    """The scalar ClosedJaxpr `computation` applied elementwise to `arrays` (one shape):
+    it is vmapped over the flattened elements, so any scalar program works."""
+    from numax import lax
+    shape = aval_of(arrays[0]).shape
+    size = int(np.prod(shape, dtype=np.int64))
+    flat = [lax.reshape(a, (size,)) for a in arrays]
+    outs, dims = batch_flat(
+        lambda *xs: eval_jaxpr(computation.jaxpr, computation.consts, *xs),
+        flat, [0] * len(flat), size)
+    return [lax.reshape(o if d is not None else lax.broadcast_in_dim(o, (size,), ()), shape)
+            for o, d in zip(outs, dims)]
+
+
+def batched_init_result(computation, unbatched_result, inits, init_dims, size):
+    """Result of a reduction whose init values are batched: `unbatched_result` (list, batch
+    axis first or none) was computed from one batch element's init values, and each batch
+    element's own init is folded in once more. Init values must be identities of the
+    computation (the contract of reduce and reduce_window), so this equals reducing with
+    each element's init. Returns the results with the batch axis first."""
+    from numax import lax
+    results = [to_front(r, d, size) for r, d in unbatched_result]
+    shape = aval_of(results[0]).shape
+    own = [lax.broadcast_in_dim(init, shape, (0,)) if d is not None else
+           lax.broadcast_in_dim(init, shape, ()) for init, d in zip(inits, init_dims)]
+    return apply_computation(computation, own + results)
+
+
+def first_of_batch(inits, init_dims):
+    """Batch element 0 of each init value (the scalar a batched init holds there)."""
+    from numax import lax
+    return [lax.index_in_dim(init, 0, axis=d, keepdims=False) if d is not None else init
+            for init, d in zip(inits, init_dims)]
+
+
 # ---------------------------------------------------------------- monoid reductions
 
 def _reduce_abstract(name, allowed):
@@ -242,28 +293,108 @@ def _reduce_examples(dtypes_, low=-3.0, high=3.0):
     return examples
 
 
-def monoid_reduction(name, hlo, identity, allowed, dtypes_, low=-3.0, high=3.0):
-    """A reduction by one associative, commutative StableHLO op started from its identity."""
-    return Primitive(name, abstract_eval=_reduce_abstract(name, allowed),
-                     lower=_reduce_lower(hlo, identity),
-                     examples=_reduce_examples(dtypes_, low, high))
+def reduction_batch(primitive):
+    """Batching rule of a one-operand reduction over `axes`: the batch axis stays where it
+    is and the reduced axes shift past it."""
+    def rule(args, dims, **params):
+        (x,), (dim,) = args, dims
+        axes = physical_axes(params["axes"], dim)
+        out_dim = dim - sum(a < dim for a in axes)
+        return primitive.bind(x, **dict(params, axes=axes)), out_dim
+    return rule
 
+
+def monoid_reduction(name, hlo, identity, allowed, dtypes_, low=-3.0, high=3.0, **rules):
+    """A reduction by one associative, commutative StableHLO op started from its identity."""
+    primitive = Primitive(name, abstract_eval=_reduce_abstract(name, allowed),
+                          lower=_reduce_lower(hlo, identity),
+                          examples=_reduce_examples(dtypes_, low, high), **rules)
+    primitive.batch = reduction_batch(primitive)
+    return primitive
+
+
+def kept_axes(ndim, axes):
+    return tuple(i for i in range(ndim) if i not in axes)
+
+
+def reduce_sum_transpose(ct, x, *, axes):
+    """Each input element receives the cotangent of the sum it went into."""
+    from numax import lax
+    if is_zero(ct):
+        return [Zero(x.aval)]
+    return [lax.broadcast_in_dim(ct, x.aval.shape, kept_axes(x.aval.ndim, axes))]
+
+
+def _product_of_others(x, axes):
+    """d prod / d x_i: the product of the other elements of x_i's reduction group.
+
+    Computed without dividing by x_i, so zeros are handled: the reduced axes are
+    flattened into one, and the product of the elements before i times the product of
+    the elements after i comes from two exclusive cumulative products."""
+    from numax import lax
+    aval = aval_of(x)
+    kept = kept_axes(aval.ndim, axes)
+    order = kept + tuple(axes)
+    moved_shape = tuple(aval.shape[i] for i in order)
+    size = int(np.prod([aval.shape[a] for a in axes], dtype=np.int64))
+    flat = lax.reshape(lax.transpose(x, order), moved_shape[:len(kept)] + (size,))
+    last = len(kept)
+    keep = [(0, 0, 0)] * last
+    before = lax.pad(lax.cumprod(flat, axis=last), 1, keep + [(1, -1, 0)])
+    after = lax.pad(lax.cumprod(flat, axis=last, reverse=True), 1, keep + [(-1, 1, 0)])
+    others = lax.reshape(lax.mul(before, after), moved_shape)
+    return lax.transpose(others, tuple(int(i) for i in np.argsort(order)))
+
+
+def reduce_prod_jvp(primals, tangents, *, axes):
+    from numax import lax
+    (x,), (t,) = primals, tangents
+    out = reduce_prod_p.bind(x, axes=axes)
+    return out, reduce_sum_p.bind(lax.mul(t, _product_of_others(x, axes)), axes=axes)
+
+
+def chooser_jvp(name):
+    """JVP of reduce_max/reduce_min: the tangent at the extreme element; when several
+    elements tie, their tangents are averaged (as JAX does)."""
+    def rule(primals, tangents, *, axes):
+        from numax import lax
+        (x,), (t,) = primals, tangents
+        primitive = reduce_max_p if name == "reduce_max" else reduce_min_p
+        out = primitive.bind(x, axes=axes)
+        aval = aval_of(x)
+        kept = kept_axes(aval.ndim, axes)
+        at_extreme = lax.convert_element_type(
+            lax.eq(x, lax.broadcast_in_dim(out, aval.shape, kept)), aval.dtype)
+        counts = reduce_sum_p.bind(at_extreme, axes=axes)
+        weights = lax.div(at_extreme, lax.broadcast_in_dim(counts, aval.shape, kept))
+        return out, reduce_sum_p.bind(lax.mul(t, weights), axes=axes)
+    rule.__name__ = f"{name}_jvp"
+    return rule
+
+
+BITWISE = "bitwise reduction: integer and bool operands only"
 
 reduce_sum_p = monoid_reduction("reduce_sum", "stablehlo.add", identity_sum, NUMBER,
-                                ("float32", "int32", "complex64"))
+                                ("float32", "int32", "complex64"),
+                                linear=True, transpose=reduce_sum_transpose)
 reduce_prod_p = monoid_reduction("reduce_prod", "stablehlo.multiply", identity_prod, NUMBER,
-                                 ("float32", "int32"), low=-2.0, high=2.0)
+                                 ("float32", "int32"), low=-2.0, high=2.0, jvp=reduce_prod_jvp)
 # Complex max/min compare (real, imag) lexicographically, as StableHLO defines them.
 reduce_max_p = monoid_reduction("reduce_max", "stablehlo.maximum", identity_max, ANY,
-                                ("float32", "int32", "uint8", "bool", "complex64"))
+                                ("float32", "int32", "uint8", "bool", "complex64"),
+                                jvp=chooser_jvp("reduce_max"))
 reduce_min_p = monoid_reduction("reduce_min", "stablehlo.minimum", identity_min, ANY,
-                                ("float32", "int32", "uint8", "bool", "complex64"))
+                                ("float32", "int32", "uint8", "bool", "complex64"),
+                                jvp=chooser_jvp("reduce_min"))
 reduce_and_p = monoid_reduction("reduce_and", "stablehlo.and", identity_and, INT_OR_BOOL,
-                                ("bool", "int32", "uint8"), low=0, high=255)
+                                ("bool", "int32", "uint8"), low=0, high=255,
+                                not_differentiable=BITWISE)
 reduce_or_p = monoid_reduction("reduce_or", "stablehlo.or", identity_or, INT_OR_BOOL,
-                               ("bool", "int32", "uint8"), low=0, high=255)
+                               ("bool", "int32", "uint8"), low=0, high=255,
+                               not_differentiable=BITWISE)
 reduce_xor_p = monoid_reduction("reduce_xor", "stablehlo.xor", identity_or, INT_OR_BOOL,
-                                ("bool", "int32", "uint8"), low=0, high=255)
+                                ("bool", "int32", "uint8"), low=0, high=255,
+                                not_differentiable=BITWISE)
 
 
 def _reduce_wrapper(primitive):
@@ -366,14 +497,18 @@ argmax_p = Primitive(
     "argmax",
     abstract_eval=_argminmax_abstract("argmax"),
     lower=_argminmax_lower("GT", identity_max),
+    not_differentiable="integer output (an index)",
     examples=_argminmax_examples,
 )
+argmax_p.batch = reduction_batch(argmax_p)
 argmin_p = Primitive(
     "argmin",
     abstract_eval=_argminmax_abstract("argmin"),
     lower=_argminmax_lower("LT", identity_min),
+    not_differentiable="integer output (an index)",
     examples=_argminmax_examples,
 )
+argmin_p.batch = reduction_batch(argmin_p)
 
 
 def argmax(operand, axis, index_dtype):
@@ -436,11 +571,76 @@ def _reduce_generic_examples():
             ((x, k, np.float32(0), np.int32(1)), dict(computation=sum_and_prod, dimensions=(0,)))]
 
 
+def _reduce_by_halving(computation, operands, inits, dimensions):
+    """What `reduce` computes, in lax ops: the reduced axes are flattened into the last
+    axis, whose neighbouring pairs are combined until one element is left (an odd one out
+    is carried to the next round); the init values are combined in once, at the end (as
+    XLA does; they must be identities anyway)."""
+    from numax import lax
+    aval = aval_of(operands[0])
+    kept = kept_axes(aval.ndim, dimensions)
+    kept_shape = tuple(aval.shape[i] for i in kept)
+    n = int(np.prod([aval.shape[d] for d in dimensions], dtype=np.int64))
+    last = len(kept)
+    xs = [lax.reshape(lax.transpose(x, kept + tuple(dimensions)), kept_shape + (n,))
+          for x in operands]
+    while n > 1:
+        half = n // 2
+        pairs = [lax.slice_in_dim(x, start, 2 * half, stride=2, axis=last)
+                 for start in (0, 1) for x in xs]
+        combined = apply_computation(computation, pairs)
+        if n % 2:
+            combined = [lax.concatenate([c, lax.slice_in_dim(x, n - 1, n, axis=last)], last)
+                        for c, x in zip(combined, xs)]
+        xs, n = combined, half + n % 2
+    starts = [lax.broadcast_in_dim(init, kept_shape, ()) for init in inits]
+    if n == 0:
+        return starts
+    return apply_computation(computation, starts + [lax.reshape(x, kept_shape) for x in xs])
+
+
+def reduce_jvp(primals, tangents, *, computation, dimensions):
+    """The JVP of the equivalent program `_reduce_by_halving` (whose ops all have rules),
+    so any computation written in differentiable lax ops can be differentiated."""
+    n = len(primals) // 2
+    outs = reduce_p.bind(*primals, computation=computation, dimensions=dimensions)
+    _, out_tangents = jvp_of_implementation(
+        lambda *args: _reduce_by_halving(computation, args[:n], args[n:], dimensions),
+        primals, tangents)
+    return outs, out_tangents
+
+
+def reduce_batch(args, dims, *, computation, dimensions):
+    """Batched operands share one batch axis and the reduced dimensions shift past it;
+    batched init values are folded in after reducing with batch element 0's inits."""
+    n = len(args) // 2
+    operands, inits, operand_dims, init_dims = args[:n], args[n:], dims[:n], dims[n:]
+    size = batch_size(args, dims)
+    if any(d is not None for d in operand_dims):
+        dim = operand_dims[0]
+        if len(set(operand_dims)) != 1:  # bring every batch axis (or a broadcast) to the front
+            operands, dim = [to_front(x, d, size) for x, d in zip(operands, operand_dims)], 0
+        dimensions = physical_axes(dimensions, dim)
+        out_dim = dim - sum(a < dim for a in dimensions)
+    else:
+        out_dim = None
+    if all(d is None for d in init_dims):
+        outs = reduce_p.bind(*operands, *inits, computation=computation, dimensions=dimensions)
+        return outs, [out_dim] * n
+    outs = reduce_p.bind(*operands, *first_of_batch(inits, init_dims), computation=computation,
+                         dimensions=dimensions)
+    outs = batched_init_result(computation, [(o, out_dim) for o in outs], inits, init_dims,
+                               size)
+    return outs, [0] * n
+
+
 reduce_p = Primitive(
     "reduce",
     abstract_eval=_reduce_generic_abstract,
     lower=_reduce_generic_lower,
     multiple_results=True,
+    jvp=reduce_jvp,
+    batch=reduce_batch,
     examples=_reduce_generic_examples,
 )
 

@@ -13,8 +13,10 @@ from numax.core import dtypes
 from numax.core.abstract import ShapedArray, TypedScalar
 from numax.core.errors import NumaxTypeError
 from numax.core.primitive import Primitive
+from numax.lax._ad_rules import Zero, aval_of, is_undefined, is_zero
 from numax.lax._rules import NUMBER, check_dtype, random_array
 from numax.lowering import array_attribute
+from numax.transforms.batching import batch_size, move_axis
 
 
 def _static_ints(name, what, values):
@@ -33,6 +35,21 @@ def _canonical_axis(name, axis, ndim):
     if not -ndim <= axis < ndim:
         raise ValueError(f"{name}: axis {axis} is out of bounds for an array of rank {ndim}")
     return axis % ndim if ndim else axis
+
+
+def _zero_cotangents(*args):
+    """The cotangents of a transpose whose output cotangent is a symbolic zero."""
+    return [Zero(arg.aval) if is_undefined(arg) else None for arg in args]
+
+
+def _at_axis(x, dim, axis, size):
+    """`x` with its batch dimension at `axis`: moved there from `dim`, or, for an unbatched
+    `x` (dim None), broadcast to `size` copies stacked along `axis`."""
+    if dim is not None:
+        return move_axis(x, dim, axis)
+    shape = aval_of(x).shape
+    return broadcast_in_dim(x, shape[:axis] + (size,) + shape[axis:],
+                            [d + (d >= axis) for d in range(len(shape))])
 
 
 # ---------------------------------------------------------------- broadcast_in_dim
@@ -71,10 +88,41 @@ def _broadcast_in_dim_examples():
                                                        sharding=None))]
 
 
+def broadcast_in_dim_transpose(ct, x, *, shape, broadcast_dimensions, sharding=None):
+    """Sums the cotangent over the new axes and over the size-1 operand axes that were
+    stretched, then restores the operand's size-1 axes with a reshape."""
+    if is_zero(ct):
+        return [Zero(x.aval)]
+    stretched = {result_dim for operand_dim, result_dim in enumerate(broadcast_dimensions)
+                 if x.aval.shape[operand_dim] == 1 and shape[result_dim] != 1}
+    summed = tuple(d for d in range(len(shape))
+                   if d not in broadcast_dimensions or d in stretched)
+    if summed:
+        from numax.lax.reductions import reduce_sum
+        ct = reduce_sum(ct, summed)
+    return [reshape(ct, x.aval.shape)]
+
+
+def broadcast_in_dim_batch(args, dims, *, shape, broadcast_dimensions, sharding=None):
+    """The batch axis goes right after the result axis of the operand axis before it, so
+    broadcast_dimensions stay increasing and nothing moves."""
+    (x,), (axis,) = args, dims
+    size = aval_of(x).shape[axis]
+    position = broadcast_dimensions[axis - 1] + 1 if axis > 0 else 0
+    new_dimensions = (tuple(broadcast_dimensions[:axis]) + (position,) +
+                      tuple(d + 1 for d in broadcast_dimensions[axis:]))
+    new_shape = tuple(shape[:position]) + (size,) + tuple(shape[position:])
+    return broadcast_in_dim_p.bind(x, shape=new_shape, broadcast_dimensions=new_dimensions,
+                                   sharding=None), position
+
+
 broadcast_in_dim_p = Primitive(
     "broadcast_in_dim",
     abstract_eval=_broadcast_in_dim_abstract,
     lower=_broadcast_in_dim_lower,
+    linear=True,
+    transpose=broadcast_in_dim_transpose,
+    batch=broadcast_in_dim_batch,
     examples=_broadcast_in_dim_examples,
 )
 
@@ -100,10 +148,21 @@ def _reshape_abstract(x, *, new_sizes, dimensions=None, sharding=None):
     return ShapedArray(new_sizes, x.dtype, x.weak_type)
 
 
+def reshape_batch(args, dims, *, new_sizes, dimensions=None, sharding=None):
+    """Row-major reshape keeps a leading batch axis apart from the rest."""
+    (x,), (axis,) = args, dims
+    x = move_axis(x, axis, 0)
+    return reshape_p.bind(x, new_sizes=(aval_of(x).shape[0],) + tuple(new_sizes),
+                          dimensions=None, sharding=None), 0
+
+
 reshape_p = Primitive(
     "reshape",
     abstract_eval=_reshape_abstract,
     lower=lambda ctx, x, **_: ctx.op("stablehlo.reshape", [x]),
+    linear=True,
+    transpose=lambda ct, x, **_: [Zero(x.aval) if is_zero(ct) else reshape(ct, x.aval.shape)],
+    batch=reshape_batch,
     examples=lambda: [((np.arange(6, dtype=np.float32),), dict(new_sizes=(2, 3), dimensions=None,
                                                                sharding=None)),
                       ((np.ones((2, 3), np.int32),), dict(new_sizes=(6, 1), dimensions=None,
@@ -133,10 +192,19 @@ def _squeeze_abstract(x, *, dimensions):
     return x.update(shape=shape)
 
 
+def squeeze_batch(args, dims, *, dimensions):
+    (x,), (axis,) = args, dims
+    squeezed = tuple(d + (d >= axis) for d in dimensions)
+    return squeeze_p.bind(x, dimensions=squeezed), axis - sum(d < axis for d in dimensions)
+
+
 squeeze_p = Primitive(
     "squeeze",
     abstract_eval=_squeeze_abstract,
     lower=lambda ctx, x, **_: ctx.op("stablehlo.reshape", [x]),
+    linear=True,
+    transpose=lambda ct, x, **_: [Zero(x.aval) if is_zero(ct) else reshape(ct, x.aval.shape)],
+    batch=squeeze_batch,
     examples=lambda: [((np.arange(6, dtype=np.float32).reshape(1, 6, 1),), dict(dimensions=(0, 2))),
                       ((np.ones((3, 1), np.int32),), dict(dimensions=(1,))),
                       ((np.ones((1,), np.bool_),), dict(dimensions=(0,)))],
@@ -179,11 +247,28 @@ def _transpose_abstract(x, *, permutation):
     return x.update(shape=tuple(x.shape[axis] for axis in permutation))
 
 
+def transpose_transpose(ct, x, *, permutation):
+    if is_zero(ct):
+        return [Zero(x.aval)]
+    return [transpose(ct, tuple(int(i) for i in np.argsort(permutation)))]
+
+
+def transpose_batch(args, dims, *, permutation):
+    """The batch axis keeps its position; the other axes are permuted around it."""
+    (x,), (axis,) = args, dims
+    permuted = [p + (p >= axis) for p in permutation]
+    permuted.insert(axis, axis)
+    return transpose_p.bind(x, permutation=tuple(permuted)), axis
+
+
 transpose_p = Primitive(
     "transpose",
     abstract_eval=_transpose_abstract,
     lower=lambda ctx, x, *, permutation: ctx.op(
         "stablehlo.transpose", [x], attributes={"permutation": array_attribute(permutation)}),
+    linear=True,
+    transpose=transpose_transpose,
+    batch=transpose_batch,
     examples=lambda: [((random_array(np.random.default_rng(0), (2, 3), "float32"),),
                        dict(permutation=(1, 0))),
                       ((np.arange(24, dtype=np.int32).reshape(2, 3, 4),),
@@ -214,6 +299,11 @@ rev_p = Primitive(
     abstract_eval=_rev_abstract,
     lower=lambda ctx, x, *, dimensions: ctx.op(
         "stablehlo.reverse", [x], attributes={"dimensions": array_attribute(dimensions)}),
+    linear=True,
+    transpose=lambda ct, x, *, dimensions: [
+        Zero(x.aval) if is_zero(ct) else rev_p.bind(ct, dimensions=dimensions)],
+    batch=lambda args, dims, *, dimensions: (
+        rev_p.bind(args[0], dimensions=tuple(d + (d >= dims[0]) for d in dimensions)), dims[0]),
     examples=lambda: [((np.arange(5, dtype=np.float32),), dict(dimensions=(0,))),
                       ((np.arange(12, dtype=np.int32).reshape(3, 4),), dict(dimensions=(0, 1))),
                       ((np.arange(12, dtype=np.uint8).reshape(3, 4),), dict(dimensions=(1,)))],
@@ -266,10 +356,54 @@ def _pad_examples():
             ((np.arange(5, dtype=np.int32), np.int32(9)), dict(padding_config=((2, -3, 1),)))]
 
 
+def pad_transpose(ct, x, padding_value, *, padding_config):
+    """The operand's cotangent is read back from the positions its elements landed on:
+    negated edge padding undoes the edges (a crop becomes zero padding again), then a
+    slice with stride interior + 1 skips the interior padding. The padding value was
+    copied everywhere else, so its cotangent is the sum of the rest of `ct`."""
+    if is_zero(ct):
+        return _zero_cotangents(x, padding_value)
+    unpadded = pad(ct, 0, [(-low, -high, 0) for low, high, _ in padding_config])
+    shape = aval_of(unpadded).shape
+    ct_x = slice(unpadded, (0,) * len(shape), shape,
+                 [interior + 1 for _, _, interior in padding_config])
+    ct_value = None
+    if is_undefined(padding_value):
+        from numax.lax.elementwise import sub
+        from numax.lax.reductions import reduce_sum
+        axes = tuple(range(len(shape)))
+        ct_value = sub(reduce_sum(ct, axes), reduce_sum(ct_x, axes)) if axes else \
+            sub(ct, ct_x)
+    return [ct_x if is_undefined(x) else None, ct_value]
+
+
+def pad_batch(args, dims, *, padding_config):
+    """A batched operand gets one more unpadded axis. A batched padding value (one per
+    batch element) is written over a zero-padded operand through a mask of the padding
+    positions."""
+    (x, value), (x_axis, value_axis) = args, dims
+    if value_axis is None:
+        config = list(padding_config)
+        config.insert(x_axis, (0, 0, 0))
+        return pad_p.bind(x, value, padding_config=tuple(config)), x_axis
+    from numax.lax.elementwise import select_n
+    size = batch_size(args, dims)
+    x = _at_axis(x, x_axis, 0, size)
+    padded = pad(x, 0, ((0, 0, 0),) + tuple(padding_config))
+    shape = aval_of(padded).shape
+    is_operand = pad(full(aval_of(x).shape[1:], True), False, padding_config)
+    is_operand = broadcast_in_dim(is_operand, shape, range(1, len(shape)))
+    value = broadcast_in_dim(move_axis(value, value_axis, 0), shape, (0,))
+    return select_n(is_operand, value, padded), 0
+
+
 pad_p = Primitive(
     "pad",
     abstract_eval=_pad_abstract,
     lower=_pad_lower,
+    linear=True,                      # jointly in the operand and the padding value
+    transpose=pad_transpose,
+    batch=pad_batch,
     examples=_pad_examples,
 )
 
@@ -329,11 +463,34 @@ def _concatenate_examples():
             ((random_array(rng, (3,), "bool"),), dict(dimension=0))]
 
 
+def concatenate_transpose(ct, *operands, dimension):
+    if is_zero(ct):
+        return _zero_cotangents(*operands)
+    cts, start = [], 0
+    for operand in operands:
+        size = aval_of(operand).shape[dimension]
+        cts.append(slice_in_dim(ct, start, start + size, 1, dimension)
+                   if is_undefined(operand) else None)
+        start += size
+    return cts
+
+
+def concatenate_batch(args, dims, *, dimension):
+    """Every operand gets its batch axis where the first batched one has it."""
+    size = batch_size(args, dims)
+    axis = next(d for d in dims if d is not None)
+    operands = [_at_axis(x, d, axis, size) for x, d in zip(args, dims)]
+    return concatenate_p.bind(*operands, dimension=dimension + (dimension >= axis)), axis
+
+
 concatenate_p = Primitive(
     "concatenate",
     abstract_eval=_concatenate_abstract,
     lower=lambda ctx, *xs, dimension: ctx.op("stablehlo.concatenate", xs, attributes={
         "dimension": f"{dimension} : i64"}),
+    linear=True,
+    transpose=concatenate_transpose,
+    batch=concatenate_batch,
     examples=_concatenate_examples,
 )
 
@@ -383,10 +540,41 @@ def _slice_examples():
                                                     strides=(4,)))]
 
 
+def slice_transpose(ct, x, *, start_indices, limit_indices, strides=None):
+    """Zero padding puts each element of `ct` back where it was read: `start` zeros
+    before, stride - 1 between neighbours, and the rest of the axis after."""
+    if is_zero(ct):
+        return [Zero(x.aval)]
+    strides = (1,) * len(start_indices) if strides is None else strides
+    config = []
+    for start, stride, size, out in zip(start_indices, strides, x.aval.shape,
+                                        aval_of(ct).shape):
+        last = start + (out - 1) * stride if out else start - 1
+        config.append((start, size - last - 1, stride - 1))
+    return [pad(ct, 0, config)]
+
+
+def slice_batch(args, dims, *, start_indices, limit_indices, strides=None):
+    (x,), (axis,) = args, dims
+    size = aval_of(x).shape[axis]
+    starts, limits = list(start_indices), list(limit_indices)
+    starts.insert(axis, 0)
+    limits.insert(axis, size)
+    if strides is not None:
+        strides = list(strides)
+        strides.insert(axis, 1)
+        strides = tuple(strides)
+    return slice_p.bind(x, start_indices=tuple(starts), limit_indices=tuple(limits),
+                        strides=strides), axis
+
+
 slice_p = Primitive(
     "slice",
     abstract_eval=_slice_abstract,
     lower=_slice_lower,
+    linear=True,
+    transpose=slice_transpose,
+    batch=slice_batch,
     examples=_slice_examples,
 )
 
@@ -444,11 +632,17 @@ def _iota_abstract(*, dtype, shape, dimension, sharding=None):
     return ShapedArray(shape, dtype)
 
 
+def iota_batch(args, dims, **params):
+    raise AssertionError("iota has no operands, so vmap never has a batched one to pass it")
+
+
 iota_p = Primitive(
     "iota",
     abstract_eval=_iota_abstract,
     lower=lambda ctx, *, dimension, **_: ctx.op("stablehlo.iota", [], attributes={
         "iota_dimension": f"{dimension} : i64"}),
+    not_differentiable="iota has no operands: its value is a constant",
+    batch=iota_batch,
     examples=lambda: [((), dict(dtype=np.dtype(np.int32), shape=(5,), dimension=0, sharding=None)),
                       ((), dict(dtype=np.dtype(np.float32), shape=(2, 3), dimension=1,
                                 sharding=None)),

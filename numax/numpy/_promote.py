@@ -47,6 +47,10 @@ def shape_of(x):
 def convert(x, dtype, weak_type=False):
     """`x` as `dtype`; Python scalars become TypedScalars (inline literals when staged)."""
     if type(x) in _PYTHON_SCALARS:
+        if type(x) is int and dtypes.is_integer(dtype):
+            # A weak Python int that does not fit the strong integer type wraps, as a cast
+            # does (JAX converts through a NumPy int64 array): uint8 array + -1 adds 255.
+            x = np.asarray(x).astype(dtype)
         return TypedScalar(x, dtype, weak_type)
     if isinstance(x, (np.ndarray, np.generic)) and not isinstance(x, Array):
         return np.asarray(x, dtype=dtype)

@@ -31,8 +31,10 @@ def _reflected_operator(function):
 def _is_operand(value):
     import numpy as np
     from numax.array import Array
+    from numax.core.abstract import TypedScalar
     from numax.core.trace import Tracer
-    return isinstance(value, (Array, Tracer, int, float, complex, bool, np.ndarray, np.generic))
+    return isinstance(value, (Array, Tracer, TypedScalar, int, float, complex, bool, np.ndarray,
+                              np.generic))
 
 
 _BINARY = {

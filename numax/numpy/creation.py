@@ -55,12 +55,16 @@ def array(object, dtype=None, copy=True, order=None, ndmin=0):
     else:
         if type(object) in _PYTHON_SCALARS:
             _check_python_int(object, dtype)
+        if not isinstance(object, (np.ndarray, np.generic, list, tuple, TypedScalar)) and \
+                type(object) not in _PYTHON_SCALARS and hasattr(object, "__array__"):
+            object = np.asarray(object)
         if isinstance(object, (list, tuple)):
             host = np.asarray(object)
             if host.dtype == object_dtype:
                 raise TypeError(f"numax.numpy.array: cannot convert a ragged or mixed sequence "
                                 f"to an array: {object!r}")
-            host_dtype = dtypes.dtype_and_weak_type(host)[0] if dtype is None else dtype
+            host_dtype = _sequence_dtype(object, host) if dtype is None else dtype
+            _check_integer_range(host, host_dtype)
             out = from_host(host.astype(host_dtype), weak_type=False)
         elif isinstance(object, TypedScalar):
             out = from_host(object.value, weak_type=object.aval.weak_type)
@@ -74,6 +78,42 @@ def array(object, dtype=None, copy=True, order=None, ndmin=0):
 
 
 object_dtype = np.dtype(object)
+
+
+def _leaf_kinds(seq, kinds):
+    for item in seq:
+        if isinstance(item, (list, tuple)):
+            _leaf_kinds(item, kinds)
+        elif isinstance(item, np.generic):
+            kinds.add(item.dtype)
+        elif isinstance(item, np.ndarray):
+            kinds.add(item.dtype)
+        else:
+            kinds.add(type(item))
+    return kinds
+
+
+def _sequence_dtype(seq, host):
+    """The dtype JAX gives a nested sequence: its leaves joined on the promotion lattice
+    (NumPy scalars are strong, Python scalars weak: [np.int8(1), 2] is int8)."""
+    kinds = _leaf_kinds(seq, set())
+    if not kinds:
+        return dtypes.default_float_dtype()
+    if all(kind in _PYTHON_SCALARS for kind in kinds):
+        return dtypes.dtype_and_weak_type(host)[0]   # NumPy's choice, narrowed to 32 bits
+    return dtypes.result_type(*kinds)
+
+
+def _check_integer_range(host, dtype):
+    """Python ints that do not fit the (32-bit) integer type are errors, as in JAX."""
+    if host.dtype.kind in "iu" and host.size and dtypes.is_integer(dtype) and \
+            dtypes.itemsize_bits(dtype) < 8 * host.dtype.itemsize:
+        info = np.iinfo(dtype)
+        low, high = host.min(), host.max()
+        if low < info.min or high > info.max:
+            bad = low if low < info.min else high
+            raise OverflowError(f"Python int {bad} too large to convert to "
+                                f"{np.dtype(dtype).name}")
 
 
 def _stack_nested(seq, dtype):
@@ -90,15 +130,20 @@ def asarray(a, dtype=None, order=None, copy=None):
 
 
 def full(shape, fill_value, dtype=None):
-    shape = _shape_tuple(shape)
+    """An array of `shape` filled with `fill_value`; a Python scalar fill without a dtype
+    gives a weakly typed array, as lax.full does."""
+    if dtype is None:
+        dtype, weak = _dtype_and_weak(fill_value)
+    else:
+        dtype, weak = dtypes.canonicalize_dtype(dtype), False
+    return _full(_shape_tuple(shape), fill_value, dtype, weak)
+
+
+def _full(shape, fill_value, dtype, weak):
     if isinstance(fill_value, (Array, Tracer)) or np.ndim(fill_value):
         from numax.numpy._promote import broadcast_to
         value = asarray(fill_value, dtype)
         return broadcast_to(value, shape)
-    if dtype is None:  # like lax.full, a Python scalar fill keeps its weak type
-        dtype, weak = dtypes.dtype_and_weak_type(fill_value)
-    else:
-        dtype, weak = dtypes.canonicalize_dtype(dtype), False
     _check_python_int(fill_value, dtype)
     if not shape:
         return from_host(np.asarray(fill_value, dtype), weak_type=weak)
@@ -118,8 +163,13 @@ def empty(shape, dtype=None):
 
 
 def full_like(a, fill_value, dtype=None, shape=None):
-    return full(np.shape(a) if shape is None else shape, fill_value,
-                dtype if dtype is not None else _dtype(a))
+    """Like `full`, with the shape and dtype of `a`; without a dtype the result is weakly
+    typed exactly when `a` is (as lax.full_like)."""
+    if dtype is None:
+        dtype, weak = _dtype_and_weak(a)
+    else:
+        dtype, weak = dtypes.canonicalize_dtype(dtype), False
+    return _full(np.shape(a) if shape is None else _shape_tuple(shape), fill_value, dtype, weak)
 
 
 def zeros_like(a, dtype=None, shape=None):
@@ -134,8 +184,45 @@ def empty_like(a, dtype=None, shape=None):
     return zeros_like(a, dtype, shape)
 
 
-def _dtype(a):
-    return a.dtype if hasattr(a, "dtype") else dtypes.dtype_and_weak_type(a)[0]
+def _dtype_and_weak(a):
+    if isinstance(a, (Array, Tracer, TypedScalar)):
+        return a.dtype, a.weak_type
+    if isinstance(a, (list, tuple)):
+        return _sequence_dtype(a, np.asarray(a)), False
+    return dtypes.dtype_and_weak_type(a)
+
+
+def copy(a, order=None):
+    """A copy of `a` as an Array (numax arrays are immutable, so this is `array(a)`)."""
+    return array(a, copy=True, order=order)
+
+
+def from_dlpack(x, /, *, device=None, copy=None):
+    """An Array holding the data of any object that implements the DLPack protocol
+    (`__dlpack__`), e.g. a NumPy array or a CPU tensor of another library. The data is
+    copied; 64-bit values are narrowed to 32 bits unless x64 is on.
+
+    >>> import numpy as np, numax.numpy as jnp
+    >>> jnp.from_dlpack(np.arange(3, dtype=np.float32))
+    Array([0., 1., 2.], dtype=float32)
+    """
+    if not hasattr(x, "__dlpack__"):
+        raise TypeError(f"numax.numpy.from_dlpack: expected an object with a __dlpack__ "
+                        f"method (a DLPack producer), got {type(x).__name__}")
+    if isinstance(x, Array):
+        out = x
+    else:
+        try:
+            host = np.from_dlpack(x)
+        except (BufferError, RuntimeError, TypeError) as error:
+            raise TypeError(f"numax.numpy.from_dlpack: NumPy cannot import this "
+                            f"{type(x).__name__} (only CPU DLPack producers are supported): "
+                            f"{error}") from error
+        out = from_host(np.array(host))
+    if device is not None:
+        from numax.array import device_put
+        out = device_put(out, device)
+    return out
 
 
 def _concrete(value, name):
@@ -143,7 +230,9 @@ def _concrete(value, name):
         from numax.core.errors import ConcretizationTypeError
         raise ConcretizationTypeError(value, f"The problem arose with the {name} argument of "
                                              "numax.numpy.arange, which must be static.\n")
-    return value.item() if isinstance(value, Array) else value
+    if isinstance(value, Array):
+        return value.item() if value.ndim == 0 else np.asarray(value)
+    return value
 
 
 def arange(start, stop=None, step=None, dtype=None):
@@ -172,6 +261,8 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
         dtypes.result_type(start, stop)))
     values, step = np.linspace(np.asarray(start, np.float64), np.asarray(stop, np.float64), num,
                                endpoint=endpoint, retstep=True, axis=axis)
+    if dtypes.is_integer(dtype):
+        values = np.floor(values)   # integer ranges round toward -inf (JAX and NumPy 2)
     out = from_host(values.astype(dtype))
     return (out, step) if retstep else out
 

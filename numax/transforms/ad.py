@@ -183,19 +183,26 @@ def tangent_aval(aval):
 
 # ---------------------------------------------------------------- transpose
 
-def backward_pass(closed_jaxpr, cotangents_out, linear_inputs=None):
+def backward_pass(closed_jaxpr, cotangents_out, inputs=None):
     """Cotangents of the linear inputs of `closed_jaxpr`, given output cotangents.
 
+    `inputs` gives one entry per jaxpr input: an `UndefinedPrimal` for a linear input,
+    or the value of a non-linear one (a residual); by default all inputs are linear.
     Equations whose inputs are all non-linear (residual computations, e.g. a
     rematerialised primal) are evaluated forward first; the rest are transposed in
-    reverse order. Cotangents may be `Zero`; results for untouched inputs are `Zero`.
+    reverse order. Cotangents may be `Zero`; the result has one entry per input
+    (`None` for non-linear inputs, `Zero` for untouched linear ones).
     """
     jaxpr = closed_jaxpr.jaxpr
-    linear = set(jaxpr.invars if linear_inputs is None else
-                 [v for v, is_linear in zip(jaxpr.invars, linear_inputs) if is_linear])
+    if inputs is None:
+        inputs = [UndefinedPrimal(v.aval) for v in jaxpr.invars]
     env = dict(zip(jaxpr.constvars, closed_jaxpr.consts))
-    if linear_inputs is not None:
-        raise NotImplementedError("backward_pass with non-linear inputs")
+    linear = set()
+    for var, value in zip(jaxpr.invars, inputs):
+        if is_undefined(value):
+            linear.add(var)
+        else:
+            env[var] = value
     linear_eqns = []
     for eqn in jaxpr.eqns:
         if any(type(v) is not Literal and v in linear for v in eqn.invars):
@@ -230,7 +237,8 @@ def backward_pass(closed_jaxpr, cotangents_out, linear_inputs=None):
         for var, arg, ct in zip(eqn.invars, args, cts_in):
             if is_undefined(arg):
                 write(var, ct)
-    return [cts.get(v, Zero(v.aval)) for v in jaxpr.invars]
+    return [(cts.get(v, Zero(v.aval)) if is_undefined(x) else None)
+            for v, x in zip(jaxpr.invars, inputs)]
 
 
 def _read(env, var):

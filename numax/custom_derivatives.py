@@ -1,0 +1,451 @@
+"""custom_jvp and custom_vjp: user-defined derivative rules.
+
+A call of a custom_jvp/custom_vjp function stages the function into a jaxpr and binds
+`custom_jvp_call` / `custom_vjp_call`, whose params carry the user's rules as flat
+functions. Evaluation and lowering use the staged function; the JVP interpreter calls
+the user's JVP, or for custom_vjp the user's forward pass plus `custom_lin`, a linear
+primitive whose transpose is the user's backward pass (so only reverse mode works for
+custom_vjp, as in JAX). Batching vmaps the user's rules along with the function.
+Functions may not close over values being differentiated: pass those as arguments.
+"""
+
+import functools
+import inspect
+
+import numpy as np
+
+from numax.core.errors import NumaxError
+from numax.core.primitive import Primitive
+from numax.core.pytree import tree_flatten, tree_map, tree_unflatten
+from numax.transforms.ad import Zero, eval_jaxpr, get_aval, instantiate
+from numax.transforms.batching import batch_flat, batch_size, to_front
+from numax.transforms.staging import trace_to_jaxpr
+
+
+# ---------------------------------------------------------------- shared pieces
+
+def _resolve_kwargs(fun, args, kwargs):
+    if not kwargs:
+        return args
+    bound = inspect.signature(fun).bind(*args, **kwargs)
+    bound.apply_defaults()
+    if bound.kwargs:
+        raise TypeError("custom_jvp/custom_vjp functions do not accept keyword-only arguments")
+    return bound.args
+
+
+def _split(args, nondiff_argnums):
+    static = [args[i] for i in nondiff_argnums]
+    diff = [a for i, a in enumerate(args) if i not in nondiff_argnums]
+    return static, diff
+
+
+def _merge(static, diff, nondiff_argnums, count):
+    static_iter, diff_iter = iter(static), iter(diff)
+    return [next(static_iter) if i in nondiff_argnums else next(diff_iter) for i in range(count)]
+
+
+def _stage(fun, static, diff_leaves, in_tree, nondiff_argnums, count):
+    """The function of the differentiable leaves as a jaxpr (constants as leading inputs)."""
+    store = {}
+
+    def flat(*leaves):
+        args = _merge(static, tree_unflatten(in_tree, list(leaves)), nondiff_argnums, count)
+        out_leaves, store["tree"] = tree_flatten(fun(*args))
+        return out_leaves
+
+    closed, consts = trace_to_jaxpr(flat, [get_aval(x) for x in diff_leaves])
+    return closed, consts, store["tree"]
+
+
+def _eval_call(*args, call, **params):
+    return eval_jaxpr(call.jaxpr, call.consts, *args)
+
+
+def _lower_call(ctx, *operands, call, name, **params):
+    return ctx.call(call, operands, name)
+
+
+def _check_no_const_tangents(tangents, num_consts, kind):
+    if any(type(t) is not Zero for t in tangents[:num_consts]):
+        raise NumaxError(
+            f"a {kind} function closes over a value that is being differentiated; pass that "
+            "value as an explicit argument of the function instead")
+
+
+def _batched_jaxpr(call, size):
+    """`call` vmapped with every input and output batched along axis 0."""
+    def body(*values):
+        outs, dims = batch_flat(lambda *xs: eval_jaxpr(call.jaxpr, call.consts, *xs), values,
+                                [0] * len(values), size)
+        return [to_front(o, d, size) for o, d in zip(outs, dims)]
+    in_avals = [a.update(shape=(size,) + a.shape) for a in call.in_avals]
+    closed, consts = trace_to_jaxpr(body, in_avals)
+    if consts:
+        closed = _inline_consts(closed, consts)
+    return closed
+
+
+def _inline_consts(closed, consts):
+    from numax.core.ir import ClosedJaxpr, Jaxpr
+    jaxpr = closed.jaxpr
+    n = len(consts)
+    return ClosedJaxpr(Jaxpr(jaxpr.invars[:n], jaxpr.invars[n:], jaxpr.outvars, jaxpr.eqns), consts)
+
+
+def _vmapped(function, size):
+    """A flat function of lists of arrays, vmapped with everything batched along axis 0."""
+    def batched(*lists):
+        counts = [len(x) for x in lists]
+        flat = [v for x in lists for v in x]
+
+        def inner(*values):
+            it = iter(values)
+            parts = [[next(it) for _ in range(c)] for c in counts]
+            outs = function(*parts)
+            return [v for part in outs for v in part] if isinstance(outs, tuple) else outs
+        outs, dims = batch_flat(inner, flat, [0] * len(flat), size)
+        return [to_front(o, d, size) if not isinstance(o, Zero) else o for o, d in zip(outs, dims)]
+    return batched
+
+
+def _broadcast_all(args, dims):
+    size = batch_size(args, dims)
+    return [to_front(a, d, size) for a, d in zip(args, dims)], size
+
+
+# ---------------------------------------------------------------- custom_jvp
+
+def _custom_jvp_call_jvp(primals, tangents, *, call, jvp, num_consts, name, symbolic_zeros):
+    _check_no_const_tangents(tangents, num_consts, "custom_jvp")
+    args, arg_tangents = primals[num_consts:], tangents[num_consts:]
+    if not symbolic_zeros:
+        arg_tangents = [instantiate(t) if np.issubdtype(get_aval(p).dtype, np.inexact) else t
+                        for p, t in zip(args, arg_tangents)]
+    outs, out_tangents = jvp(list(args), list(arg_tangents))
+    return outs, out_tangents
+
+
+def _custom_jvp_call_batch(args, dims, *, call, jvp, num_consts, name, symbolic_zeros):
+    args, size = _broadcast_all(args, dims)
+    batched_call = _batched_jaxpr(call, size)
+    plain_jvp = jvp
+
+    def batched_jvp(primals, tangents):
+        nonzero = [not isinstance(t, Zero) for t in tangents]
+        present = [t for t in tangents if not isinstance(t, Zero)]
+        count_out = len(call.out_avals)
+
+        def body(*values):
+            ps = list(values[:len(primals)])
+            ts_iter = iter(values[len(primals):])
+            ts = [next(ts_iter) if nz else Zero(get_aval(p)) for p, nz in zip(ps, nonzero)]
+            outs, out_tangents = plain_jvp(ps, ts)
+            return list(outs) + [instantiate(t) for t in out_tangents]
+        outs, out_dims = batch_flat(body, list(primals) + present,
+                                    [0] * (len(primals) + len(present)), size)
+        outs = [to_front(o, d, size) for o, d in zip(outs, out_dims)]
+        return outs[:count_out], outs[count_out:]
+
+    outs = custom_jvp_call_p.bind(*args, call=batched_call, jvp=batched_jvp,
+                                  num_consts=num_consts, name=name, symbolic_zeros=symbolic_zeros)
+    return outs, [0] * len(outs)
+
+
+def _custom_call_examples(kind):
+    def examples():
+        from numax import lax
+        x = np.linspace(0.5, 1.5, 6, dtype=np.float32)
+        if kind == "jvp":
+            f = custom_jvp(lambda v: lax.sin(v))
+            f.defjvp(lambda primals, tangents: (lax.sin(primals[0]),
+                                                lax.mul(lax.cos(primals[0]), tangents[0])))
+        else:
+            f = custom_vjp(lambda v: lax.sin(v))
+            f.defvjp(lambda v: (lax.sin(v), v), lambda v, ct: (lax.mul(lax.cos(v), ct),))
+        return [((x,), f._params(x))]
+    return examples
+
+
+custom_jvp_call_p = Primitive(
+    "custom_jvp_call",
+    abstract_eval=lambda *avals, call, **params: list(call.out_avals),
+    impl=_eval_call,
+    lower=_lower_call,
+    multiple_results=True,
+    jvp=_custom_jvp_call_jvp,
+    batch=_custom_jvp_call_batch,
+    examples=_custom_call_examples("jvp"),
+)
+
+
+class custom_jvp:
+    """A function with a user-defined JVP (`@custom_jvp` then `@f.defjvp`)."""
+
+    def __init__(self, fun, nondiff_argnums=()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(sorted(nondiff_argnums))
+        self.jvp = None
+        self.symbolic_zeros = False
+
+    def defjvp(self, jvp, symbolic_zeros=False):
+        """`jvp(*nondiff_args, primals, tangents) -> (primal_out, tangent_out)`."""
+        self.jvp = jvp
+        self.symbolic_zeros = symbolic_zeros
+        return jvp
+
+    def defjvps(self, *jvps):
+        """One rule per argument: `rule(tangent, primal_out, *primals) -> contribution`
+        (None for arguments with zero derivative)."""
+        if self.nondiff_argnums:
+            raise TypeError("defjvps does not support nondiff_argnums; use defjvp")
+
+        def jvp(primals, tangents):
+            out = self(*primals)
+            total = None
+            for rule, tangent in zip(jvps, tangents):
+                if rule is None:
+                    continue
+                term = rule(tangent, out, *primals)
+                total = term if total is None else tree_map(lambda a, b: a + b, total, term)
+            if total is None:
+                total = tree_map(lambda o: o * 0, out)
+            return out, total
+        self.defjvp(jvp)
+
+    def _params(self, *args):
+        """(flat args, params) for binding; also used to build the examples."""
+        return self._prepare(args)[1]
+
+    def _prepare(self, args):
+        if self.jvp is None:
+            raise AttributeError(f"No JVP defined for custom_jvp function {self.__name__} "
+                                 "using defjvp.")
+        count = len(args)
+        static, diff = _split(args, self.nondiff_argnums)
+        leaves, in_tree = tree_flatten(diff)
+        call, consts, out_tree = _stage(self.fun, static, leaves, in_tree, self.nondiff_argnums,
+                                        count)
+        user_jvp, nondiff = self.jvp, self.nondiff_argnums
+
+        def flat_jvp(primal_leaves, tangent_leaves):
+            primals = tree_unflatten(in_tree, primal_leaves)
+            tangents = tree_unflatten(in_tree, [_user_tangent(t, p) for t, p in
+                                                zip(tangent_leaves, primal_leaves)])
+            out, out_tangent = user_jvp(*static, tuple(primals), tuple(tangents)) \
+                if nondiff else user_jvp(tuple(primals), tuple(tangents))
+            out_leaves, tree = tree_flatten(out)
+            tangent_leaves_out, tangent_tree = tree_flatten(out_tangent)
+            if tree != out_tree or tangent_tree != out_tree:
+                raise TypeError(f"custom_jvp rule of {self.__name__} must return a pair "
+                                f"(primal_out, tangent_out) with the structure of the "
+                                f"function's output {out_tree}; got {tree} and {tangent_tree}")
+            for o, t in zip(out_leaves, tangent_leaves_out):
+                if not isinstance(t, Zero) and get_aval(t).shape != get_aval(o).shape:
+                    raise ValueError(f"custom_jvp rule of {self.__name__} returned a tangent of "
+                                     f"shape {get_aval(t).shape} for an output of shape "
+                                     f"{get_aval(o).shape}")
+            return out_leaves, tangent_leaves_out
+
+        params = dict(call=call, jvp=flat_jvp, num_consts=len(consts), name=self.__name__,
+                      symbolic_zeros=self.symbolic_zeros)
+        return consts + leaves, params, out_tree
+
+    def __call__(self, *args, **kwargs):
+        args = _resolve_kwargs(self.fun, args, kwargs)
+        flat_args, params, out_tree = self._prepare(args)
+        return tree_unflatten(out_tree, custom_jvp_call_p.bind(*flat_args, **params))
+
+
+def _user_tangent(tangent, primal):
+    """What a user's rule sees: zeros for symbolic zeros of float values, float0 for ints."""
+    if isinstance(tangent, Zero):
+        aval = get_aval(primal)
+        if np.issubdtype(aval.dtype, np.inexact):
+            return instantiate(tangent)
+        from numax.core import dtypes
+        return np.zeros(aval.shape, dtypes.float0)
+    return tangent
+
+
+# ---------------------------------------------------------------- custom_vjp
+
+def _custom_lin_abstract(*avals, out_avals, **params):
+    return list(out_avals)
+
+
+def _custom_lin_impl(*args, **params):
+    raise TypeError("can't apply forward-mode autodiff (jvp) to a custom_vjp function.")
+
+
+def _custom_lin_transpose(cts, *args, num_res, bwd, out_avals, nonzero):
+    from numax.numpy import asarray
+    residuals = list(args[:num_res])
+    cts = [asarray(instantiate(ct)) for ct in cts]  # users see arrays, never internal scalars
+    cts_in = bwd(residuals, cts)
+    results = [None] * num_res
+    it = iter(cts_in)
+    for flag, arg in zip(nonzero, args[num_res:]):
+        ct = next(it)
+        if flag:
+            results.append(ct if ct is not None else Zero(arg.aval))
+    return results
+
+
+def _custom_lin_batch(args, dims, *, num_res, bwd, out_avals, nonzero):
+    args, size = _broadcast_all(args, dims)
+    batched_bwd = _vmapped(bwd, size)
+    outs = custom_lin_p.bind(*args, num_res=num_res, bwd=batched_bwd,
+                             out_avals=tuple(a.update(shape=(size,) + a.shape) for a in out_avals),
+                             nonzero=nonzero)
+    return outs, [0] * len(outs)
+
+
+# custom_lin only ever appears in a staged linear program that is transposed; it cannot
+# be evaluated or lowered, so it stays out of the registry's generic checks (custom_vjp's
+# tests exercise it).
+custom_lin_p = Primitive(
+    "custom_lin",
+    abstract_eval=_custom_lin_abstract,
+    impl=_custom_lin_impl,
+    lower=lambda ctx, *args, **params: _custom_lin_impl(),
+    multiple_results=True,
+    linear=True,
+    transpose=_custom_lin_transpose,
+    batch=_custom_lin_batch,
+    register=False,
+)
+
+
+def _custom_vjp_call_jvp(primals, tangents, *, call, fwd, bwd, num_consts, name, out_tree):
+    _check_no_const_tangents(tangents, num_consts, "custom_vjp")
+    outs, residuals = fwd(list(primals[num_consts:]))
+    arg_tangents = tangents[num_consts:]
+    nonzero = tuple(not isinstance(t, Zero) for t in arg_tangents)
+    out_avals = tuple(get_aval(o).strip_weak_type() for o in outs)
+    out_tangents = custom_lin_p.bind(*residuals, *[t for t in arg_tangents if not isinstance(t, Zero)],
+                                     num_res=len(residuals), bwd=bwd, out_avals=out_avals,
+                                     nonzero=nonzero)
+    return outs, out_tangents
+
+
+def _custom_vjp_call_batch(args, dims, *, call, fwd, bwd, num_consts, name, out_tree):
+    args, size = _broadcast_all(args, dims)
+    batched_call = _batched_jaxpr(call, size)
+    plain_fwd = fwd
+
+    def batched_fwd(primals):
+        counts = {}
+
+        def body(*values):
+            outs, residuals = plain_fwd(list(values))
+            counts["outs"] = len(outs)
+            return list(outs) + list(residuals)
+        results, result_dims = batch_flat(body, list(primals), [0] * len(primals), size)
+        results = [to_front(r, d, size) for r, d in zip(results, result_dims)]
+        return results[:counts["outs"]], results[counts["outs"]:]
+
+    outs = custom_vjp_call_p.bind(*args, call=batched_call, fwd=batched_fwd,
+                                  bwd=_vmapped(bwd, size), num_consts=num_consts, name=name,
+                                  out_tree=out_tree)
+    return outs, [0] * len(outs)
+
+
+custom_vjp_call_p = Primitive(
+    "custom_vjp_call",
+    abstract_eval=lambda *avals, call, **params: list(call.out_avals),
+    impl=_eval_call,
+    lower=_lower_call,
+    multiple_results=True,
+    jvp=_custom_vjp_call_jvp,
+    batch=_custom_vjp_call_batch,
+    examples=_custom_call_examples("vjp"),
+)
+
+
+class custom_vjp:
+    """A function with a user-defined VJP (`@custom_vjp` then `f.defvjp(fwd, bwd)`)."""
+
+    def __init__(self, fun, nondiff_argnums=()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(sorted(nondiff_argnums))
+        self.fwd = self.bwd = None
+
+    def defvjp(self, fwd, bwd, symbolic_zeros=False):
+        """`fwd(*args) -> (out, residuals)`; `bwd(*nondiff_args, residuals, ct) -> tuple
+        with one cotangent (or None) per differentiable argument`."""
+        self.fwd, self.bwd = fwd, bwd
+
+    def _params(self, *args):
+        return self._prepare(args)[1]
+
+    def _prepare(self, args):
+        if self.fwd is None:
+            raise AttributeError(f"No VJP defined for custom_vjp function {self.__name__} "
+                                 "using defvjp.")
+        count = len(args)
+        static, diff = _split(args, self.nondiff_argnums)
+        leaves, in_tree = tree_flatten(diff)
+        call, consts, out_tree = _stage(self.fun, static, leaves, in_tree, self.nondiff_argnums,
+                                        count)
+        user_fwd, user_bwd, nondiff = self.fwd, self.bwd, self.nondiff_argnums
+        name = self.__name__
+        store = {}
+        in_avals = [get_aval(x) for x in leaves]
+
+        def flat_fwd(primal_leaves):
+            full = _merge(static, tree_unflatten(in_tree, primal_leaves), nondiff, count)
+            result = user_fwd(*full)
+            if not (isinstance(result, (tuple, list)) and len(result) == 2):
+                raise TypeError(f"custom_vjp fwd of {name} must return a pair (output, "
+                                f"residuals), got {type(result).__name__}")
+            out, residuals = result
+            out_leaves, tree = tree_flatten(out)
+            if tree != out_tree:
+                raise TypeError(f"custom_vjp fwd of {name} returned an output with structure "
+                                f"{tree}, but the function's output has structure {out_tree}")
+            res_leaves, store["res_tree"] = tree_flatten(residuals)
+            return out_leaves, res_leaves
+
+        def flat_bwd(res_leaves, ct_leaves):
+            residuals = tree_unflatten(store["res_tree"], res_leaves)
+            ct = tree_unflatten(out_tree, ct_leaves)
+            result = user_bwd(*static, residuals, ct) if nondiff else user_bwd(residuals, ct)
+            if not isinstance(result, (tuple, list)):
+                raise TypeError(f"custom_vjp bwd of {name} must return a tuple with one entry "
+                                f"per differentiable argument, got {type(result).__name__}")
+            if len(result) != len(diff):
+                raise TypeError(f"custom_vjp bwd of {name} returned {len(result)} cotangents, "
+                                f"but the function has {len(diff)} differentiable arguments")
+            cts = []
+            for i, (entry, arg) in enumerate(zip(result, diff)):
+                arg_leaves, arg_tree = tree_flatten(arg)
+                if entry is None:
+                    cts += [None] * len(arg_leaves)
+                    continue
+                entry_leaves, entry_tree = tree_flatten(entry)
+                if entry_tree != arg_tree:
+                    raise TypeError(f"custom_vjp bwd of {name} returned a cotangent for argument "
+                                    f"{i} with structure {tree_structure(entry)}, expected "
+                                    f"{arg_tree}")
+                for leaf, ct in zip(arg_leaves, entry_leaves):
+                    if ct is not None and get_aval(ct).shape != get_aval(leaf).shape:
+                        raise ValueError(f"custom_vjp bwd of {name} returned a cotangent of shape "
+                                         f"{get_aval(ct).shape} for argument {i} of shape "
+                                         f"{get_aval(leaf).shape}")
+                    cts.append(ct)
+            return [Zero(a) if ct is None else ct for ct, a in zip(cts, in_avals)]
+
+        params = dict(call=call, fwd=flat_fwd, bwd=flat_bwd, num_consts=len(consts), name=name,
+                      out_tree=out_tree)
+        return consts + leaves, params, out_tree
+
+    def __call__(self, *args, **kwargs):
+        args = _resolve_kwargs(self.fun, args, kwargs)
+        flat_args, params, out_tree = self._prepare(args)
+        return tree_unflatten(out_tree, custom_vjp_call_p.bind(*flat_args, **params))
+
+
+__all__ = ["custom_jvp", "custom_vjp", "custom_jvp_call_p", "custom_vjp_call_p", "custom_lin_p"]
