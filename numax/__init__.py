@@ -6,6 +6,7 @@ the implementations live in the subpackages.
 """
 
 from numax.core.config import config, disable_jit, enable_x64  # noqa: F401
+from numax.core import dtypes  # noqa: F401
 from numax import dispatch as _dispatch  # noqa: F401  (installs the eager implementation)
 from numax.array import Array, device_put  # noqa: F401
 from numax.api import (ShapeDtypeStruct, block_until_ready, device_get, eval_shape, jit,  # noqa: F401

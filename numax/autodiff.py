@@ -21,20 +21,34 @@ from numax.transforms.ad import Zero, get_aval
 # ---------------------------------------------------------------- helpers
 
 def _flat_function(fun, in_tree, has_aux=False):
-    """(flat fun of leaves -> leaves, store) where store gets the output tree (and aux)."""
-    store = {}
+    """(flat fun of leaves -> leaves, store): store gets the output tree, and with has_aux
+    the aux tree and count. Aux leaves are returned after the outputs, so they leave the
+    transformation as plain values like the outputs do (their tangents are ignored)."""
+    store = {"num_aux": 0}
 
     def flat(*leaves):
         out = fun(*tree_unflatten(in_tree, list(leaves)))
+        aux_leaves = []
         if has_aux:
             if not (isinstance(out, (tuple, list)) and len(out) == 2):
                 raise TypeError("has_aux=True requires the function to return a pair "
                                 f"(output, auxiliary data), got {type(out).__name__}")
-            out, store["aux"] = out
+            out, aux = out
+            aux_leaves, store["aux_tree"] = tree_flatten(aux)
+            store["num_aux"] = len(aux_leaves)
         out_leaves, store["tree"] = tree_flatten(out)
-        return out_leaves
+        return out_leaves + aux_leaves
 
     return flat, store
+
+
+def _split_aux(values, store):
+    """(output leaves, aux pytree or None) from a flat function's results."""
+    count = store["num_aux"]
+    if "aux_tree" not in store:
+        return list(values), None
+    outs = list(values[:len(values) - count])
+    return outs, tree_unflatten(store["aux_tree"], list(values[len(values) - count:]))
 
 
 def _float0_zeros(aval):
@@ -90,10 +104,11 @@ def jvp(fun, primals, tangents, has_aux=False):
                         f"got {in_tree} and {tangent_tree}")
     tangent_leaves = [_check_tangent(p, t, "jvp") for p, t in zip(primal_leaves, tangent_leaves)]
     flat, store = _flat_function(fun, in_tree, has_aux)
-    out_primals, out_tangents = ad.jvp_flat(flat, primal_leaves, tangent_leaves)
-    out_tangents = [_materialize(t, get_aval(p)) for p, t in zip(out_primals, out_tangents)]
+    all_primals, all_tangents = ad.jvp_flat(flat, primal_leaves, tangent_leaves)
+    out_primals, aux = _split_aux(all_primals, store)
+    out_tangents = [_materialize(t, get_aval(p)) for p, t in zip(out_primals, all_tangents)]
     result = (tree_unflatten(store["tree"], out_primals), tree_unflatten(store["tree"], out_tangents))
-    return result + (store["aux"],) if has_aux else result
+    return result + (aux,) if has_aux else result
 
 
 def linearize(fun, *primals, has_aux=False):
@@ -101,7 +116,9 @@ def linearize(fun, *primals, has_aux=False):
     primal_leaves, in_tree = tree_flatten(primals)
     flat, store = _flat_function(fun, in_tree, has_aux)
     differentiable = [ad.is_differentiable_dtype(get_aval(p).dtype) for p in primal_leaves]
-    out_primals, linear, out_zero = ad.linearize_flat(flat, primal_leaves, differentiable)
+    all_primals, linear, all_zero = ad.linearize_flat(flat, primal_leaves, differentiable)
+    out_primals, aux = _split_aux(all_primals, store)
+    out_zero = all_zero[:len(out_primals)]
     out_tree = store["tree"]
 
     def f_jvp(*tangents):
@@ -116,7 +133,7 @@ def linearize(fun, *primals, has_aux=False):
         return tree_unflatten(out_tree, result)
 
     out = tree_unflatten(out_tree, out_primals)
-    return (out, f_jvp, store["aux"]) if has_aux else (out, f_jvp)
+    return (out, f_jvp, aux) if has_aux else (out, f_jvp)
 
 
 # ---------------------------------------------------------------- reverse mode
@@ -126,7 +143,9 @@ def vjp(fun, *primals, has_aux=False):
     primal_leaves, in_tree = tree_flatten(primals)
     flat, store = _flat_function(fun, in_tree, has_aux)
     differentiable = [ad.is_differentiable_dtype(get_aval(p).dtype) for p in primal_leaves]
-    out_primals, linear, out_zero = ad.linearize_flat(flat, primal_leaves, differentiable)
+    all_primals, linear, all_zero = ad.linearize_flat(flat, primal_leaves, differentiable)
+    out_primals, aux = _split_aux(all_primals, store)
+    out_zero = all_zero[:len(out_primals)]
     out_tree = store["tree"]
     out_avals = [get_aval(p) for p in out_primals]
     in_avals = [get_aval(p) for p in primal_leaves]
@@ -142,13 +161,15 @@ def vjp(fun, *primals, has_aux=False):
                 raise ValueError(f"vjp: cotangent {i} has shape {ct_aval.shape} but the primal "
                                  f"output has shape {aval.shape}")
         cts = [ct for ct, zero in zip(ct_leaves, out_zero) if not zero]
+        cts += [Zero(get_aval(a)) for a, zero in zip(all_primals[len(out_primals):],
+                                                      all_zero[len(out_primals):]) if not zero]
         cts_in = iter(ad.backward_pass(linear, cts))
         results = [_materialize(next(cts_in), aval) if d else _float0_zeros(aval)
                    for d, aval in zip(differentiable, in_avals)]
         return tree_unflatten(in_tree, results)
 
     out = tree_unflatten(out_tree, out_primals)
-    return (out, vjp_fun, store["aux"]) if has_aux else (out, vjp_fun)
+    return (out, vjp_fun, aux) if has_aux else (out, vjp_fun)
 
 
 def _normalize_argnums(argnums, count):

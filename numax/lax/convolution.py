@@ -386,7 +386,7 @@ def _conv_transpose_lhs(ct, rhs, lhs_aval, *, window_strides, padding, lhs_dilat
     pads = []
     for i in range(len(window_strides)):
         window = _dilate_size(rhs_shape[rhs_spec[2 + i]], rhs_dilation[i])
-        low = window - 1 - padding[i][0]
+        low = window - padding[i][0]
         total = (lhs_aval.shape[lhs_spec[2 + i]] - 1) * lhs_dilation[i] + window
         pads.append((low, total - _dilate_size(ct_shape[out_spec[2 + i]], window_strides[i]) -
                      low))

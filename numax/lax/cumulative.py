@@ -13,9 +13,11 @@ import numpy as np
 from numax.core.abstract import ShapedArray
 from numax.core.errors import NumaxTypeError
 from numax.core.primitive import Primitive
+from numax.lax._ad_rules import Zero, is_zero
 from numax.lax._rules import FLOAT, INT, NUMBER, check_dtype, random_array
 from numax.lax.reductions import (aval_of, binary_region, canonical_axis, compare,
-                                  identity_max, identity_min, identity_prod, identity_sum)
+                                  identity_max, identity_min, identity_prod, identity_sum,
+                                  jvp_of_implementation)
 from numax.lax.windowed import emit_reduce_window
 from numax.lowering.builder import tensor_type
 
@@ -93,22 +95,128 @@ def _cumulative_examples(dtypes_, low=-3.0, high=3.0):
     return examples
 
 
-def cumulative_reduction(name, identity, region, allowed, dtypes_, low=-3.0, high=3.0):
-    return Primitive(name, abstract_eval=_cumulative_abstract(name, allowed),
-                     lower=_cumulative_lower(identity, region),
-                     examples=_cumulative_examples(dtypes_, low, high))
+# ---------------------------------------------------------------- differentiation and batching
+
+def _interleave(even, odd, axis):
+    """out[2i] = even[i] and out[2i + 1] = odd[i] along `axis` (even has as many elements
+    as odd, or one more): each is spread out with zeros between its elements and the
+    two are added."""
+    from numax import lax
+    aval = aval_of(even)
+    n = aval.shape[axis] + aval_of(odd).shape[axis]
+
+    def spread(x, low):
+        count = aval_of(x).shape[axis]
+        config = [(0, 0, 0)] * aval.ndim
+        config[axis] = (low, n - low - (2 * count - 1), 1)
+        return lax.pad(x, 0, config)
+    return lax.add(spread(even, 0), spread(odd, 1))
+
+
+def _prefix_scan(combine, x, axis):
+    """Inclusive prefix combination along `axis` in log-depth lax ops: neighbouring pairs
+    are combined, the half-length result is scanned recursively (giving the prefixes that
+    end at odd positions), and each even position combines the prefix before it with its
+    own element."""
+    from numax import lax
+    n = aval_of(x).shape[axis]
+    if n < 2:
+        return x
+    half = n // 2
+    pairs = combine(lax.slice_in_dim(x, 0, 2 * half, stride=2, axis=axis),
+                    lax.slice_in_dim(x, 1, 2 * half, stride=2, axis=axis))
+    odd = _prefix_scan(combine, pairs, axis)
+    first = lax.slice_in_dim(x, 0, 1, axis=axis)
+    count = (n - 1) // 2  # even positions 2, 4, ... below n
+    if count:
+        rest = combine(lax.slice_in_dim(odd, 0, count, axis=axis),
+                       lax.slice_in_dim(x, 2, n, stride=2, axis=axis))
+        first = lax.concatenate([first, rest], axis)
+    return _interleave(first, odd, axis)
+
+
+def associative_scan(combine, x, axis, reverse):
+    """What a cumulative primitive computes, as a composition of lax ops whose derivatives
+    are known: `combine` is the (associative) binary op on arrays."""
+    from numax import lax
+    if not reverse:
+        return _prefix_scan(combine, x, axis)
+    return lax.rev(_prefix_scan(combine, lax.rev(x, (axis,)), axis), (axis,))
+
+
+def _logaddexp(a, b):
+    """log(exp(a) + exp(b)) in lax ops, differentiable: max(a, b) + log1p(exp(-|a - b|)),
+    or a + b where a - b is NaN (a NaN, or two infinities of one sign)."""
+    from numax import lax
+    delta = lax.sub(a, b)
+    smooth = lax.add(lax.max(a, b), lax.log1p(lax.exp(lax.neg(lax.abs(delta)))))
+    return lax.select_n(lax.ne(delta, delta), smooth, lax.add(a, b))
+
+
+def cumulative_jvp(primitive, combine):
+    """JVP of a cumulative reduction: the primitive's own result, and the tangent of the
+    equivalent associative scan (so ties of cummax/cummin split as lax.max's JVP splits
+    them at each combine, as in JAX)."""
+    def rule(primals, tangents, *, axis, reverse):
+        out = primitive.bind(*primals, axis=axis, reverse=reverse)
+        _, (tangent,) = jvp_of_implementation(
+            lambda x: [associative_scan(combine, x, axis, reverse)], primals, tangents)
+        return out, tangent
+    rule.__name__ = f"{primitive.name}_jvp"
+    return rule
+
+
+def cumulative_batch(primitive):
+    """The batch axis stays where it is; the scanned axis shifts past it."""
+    def rule(args, dims, *, axis, reverse):
+        (x,), (dim,) = args, dims
+        return primitive.bind(x, axis=axis + (axis >= dim), reverse=reverse), dim
+    return rule
+
+
+def cumsum_transpose(ct, x, *, axis, reverse):
+    """Element i went into the sums i..n-1: the transpose is the cumulative sum in the
+    other direction."""
+    if is_zero(ct):
+        return [Zero(x.aval)]
+    return [cumsum_p.bind(ct, axis=axis, reverse=not reverse)]
+
+
+def cumulative_reduction(name, identity, region, allowed, dtypes_, low=-3.0, high=3.0,
+                         combine=None, **rules):
+    """A cumulative reduction; `combine(a, b)` (lax ops on arrays) is its binary op, from
+    which the JVP rule is built, unless `rules` declare another."""
+    primitive = Primitive(name, abstract_eval=_cumulative_abstract(name, allowed),
+                          lower=_cumulative_lower(identity, region),
+                          examples=_cumulative_examples(dtypes_, low, high), **rules)
+    primitive.batch = cumulative_batch(primitive)
+    if combine is not None:
+        primitive.jvp = cumulative_jvp(primitive, combine)
+    return primitive
+
+
+def _lax(name):
+    """lax.<name>, looked up when called (the elementwise family is a sibling module)."""
+    def op(*args):
+        from numax import lax
+        return getattr(lax, name)(*args)
+    return op
 
 
 cumsum_p = cumulative_reduction("cumsum", identity_sum, _op_region("stablehlo.add"), NUMBER,
-                                ("float32", "int32", "complex64"))
+                                ("float32", "int32", "complex64"),
+                                linear=True, transpose=cumsum_transpose)
 cumprod_p = cumulative_reduction("cumprod", identity_prod, _op_region("stablehlo.multiply"),
-                                 NUMBER, ("float32", "int32"), low=-2.0, high=2.0)
+                                 NUMBER, ("float32", "int32"), low=-2.0, high=2.0,
+                                 combine=_lax("mul"))
 cummax_p = cumulative_reduction("cummax", identity_max, _op_region("stablehlo.maximum"),
-                                INT | FLOAT, ("float32", "int32", "uint8"))
+                                INT | FLOAT, ("float32", "int32", "uint8"),
+                                combine=_lax("max"))
 cummin_p = cumulative_reduction("cummin", identity_min, _op_region("stablehlo.minimum"),
-                                INT | FLOAT, ("float32", "int32", "uint8"))
+                                INT | FLOAT, ("float32", "int32", "uint8"),
+                                combine=_lax("min"))
 cumlogsumexp_p = cumulative_reduction("cumlogsumexp", identity_max, _logaddexp_region, FLOAT,
-                                      ("float32",))
+                                      ("float32",), combine=_logaddexp)
 
 
 def _cumulative_wrapper(primitive, what):

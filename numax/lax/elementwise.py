@@ -105,6 +105,13 @@ def compare_hlo(ctx, x, y, direction, dtype, shape):
         "comparison_type": f"#stablehlo<comparison_type {comparison_type(dtype)}>"})
 
 
+def _full_like(x, value):
+    """An array of `value` with x's shape and dtype (bound on the current trace)."""
+    from numax.lax.structural import full
+    aval = aval_of(x)
+    return full(aval.shape, value, aval.dtype)
+
+
 def _require_same_shape_or_scalar(name, shape, avals, what="operands"):
     for aval in avals:
         if aval.shape not in ((), shape):
@@ -121,25 +128,69 @@ sub_p = binary("sub", "stablehlo.subtract", dtypes_=("float32", "int32", "comple
                linear=True, transpose=linear_transpose_add(1, -1))
 mul_p = binary("mul", "stablehlo.multiply", dtypes_=("float32", "int32", "complex64", "uint8"),
                partials=(lambda out, x, y: y, lambda out, x, y: x), transpose=mul_transpose)
+
+
+def div_jvp(primals, tangents):
+    """d(x / y) = t_x / y - t_y * x / y**2; the first term keeps div (linear in x) so the
+    tangent is computed as JAX computes it."""
+    (x, y), (t_x, t_y) = primals, tangents
+    out = div_p.bind(x, y)
+    tangent = Zero(aval_of(out).strip_weak_type())
+    if not is_zero(t_x):
+        tangent = div(t_x, y)
+    if not is_zero(t_y):
+        term = mul(mul(neg(t_y), x), integer_pow(y, -2))
+        tangent = term if is_zero(tangent) else add(tangent, term)
+    return out, _broadcast_tangent(tangent, out)
+
+
+def div_transpose(ct, x, y):
+    if is_undefined(y):
+        raise ValueError("div is linear only in its dividend: transposing it needs a known "
+                         "divisor")
+    return [unbroadcast(ct if is_zero(ct) else div(ct, y), x.aval), None]
+
+
 # Integer div truncates toward zero and rem takes the dividend's sign (C semantics, XLA's).
-div_p = binary("div", "stablehlo.divide", dtypes_=("float32", "int32", "complex64"), low=1)
-rem_p = binary("rem", "stablehlo.remainder", dtypes_=("float32", "int32"), low=1)
+div_p = binary("div", "stablehlo.divide", dtypes_=("float32", "int32", "complex64"), low=1,
+               jvp=div_jvp, transpose=div_transpose)
+
+
+def rem_jvp(primals, tangents):
+    """rem(x, y) = x - y * trunc(x / y), and trunc is piecewise constant."""
+    (x, y), (t_x, t_y) = primals, tangents
+    out = rem_p.bind(x, y)
+    tangent = t_x if not is_zero(t_x) else Zero(aval_of(out).strip_weak_type())
+    if not is_zero(t_y):
+        quotient = div(x, y)
+        term = mul(neg(t_y), mul(sign(quotient), floor(abs(quotient))))
+        tangent = term if is_zero(tangent) else add(tangent, term)
+    return out, _broadcast_tangent(tangent, out)
+
+
+rem_p = binary("rem", "stablehlo.remainder", dtypes_=("float32", "int32"), low=1, jvp=rem_jvp)
 neg_p = unary("neg", "stablehlo.negate", NUMBER, dtypes_=("float32", "int32", "complex64"),
               linear=True, transpose=lambda ct, x: [neg(ct) if not is_zero(ct) else ct])
-nextafter_p = binary("nextafter", "chlo.next_after", FLOAT, dtypes_=("float32",))
-floor_p = unary("floor", "stablehlo.floor", FLOAT, dtypes_=("float32", "float16"))
-ceil_p = unary("ceil", "stablehlo.ceil", FLOAT, dtypes_=("float32", "bfloat16"))
-is_finite_p = Primitive(
+nextafter_p = binary("nextafter", "chlo.next_after", FLOAT, dtypes_=("float32",),
+                     not_differentiable="nextafter steps to an adjacent representable float; "
+                                        "JAX defines no derivative (numax: zero tangents)")
+floor_p = unary("floor", "stablehlo.floor", FLOAT, dtypes_=("float32", "float16"),
+                zero_derivative=True)
+ceil_p = unary("ceil", "stablehlo.ceil", FLOAT, dtypes_=("float32", "bfloat16"),
+               zero_derivative=True)
+is_finite_p = elementwise(
     "is_finite",
     abstract_eval=elementwise_abstract("is_finite", FLOAT, result_dtype=lambda _: dtypes.bool_),
     lower=hlo_op("stablehlo.is_finite"),
     examples=lambda: [((np.array([1.0, np.inf, -np.inf, np.nan, 0.0], np.float32),), {})],
+    not_differentiable="bool output",
 )
-square_p = Primitive(
+square_p = elementwise(
     "square",
     abstract_eval=elementwise_abstract("square", NUMBER),
     lower=lambda ctx, x: ctx.op("stablehlo.multiply", [x, x]),
     examples=elementwise_examples(1, ("float32", "int32", "complex64")),
+    partials=(lambda out, x: mul(2, x),),
 )
 
 
@@ -147,11 +198,22 @@ def _abs_lower(ctx, x):
     return ctx.op("stablehlo.abs", [x])  # complex -> its real type, as StableHLO defines it
 
 
-abs_p = Primitive(
+def abs_tangent(t, out, x):
+    """Real x: t where x >= 0, else -t (so abs'(0) = 1, JAX's convention). Complex z:
+    d|z| = Re(conj(z) dz) / |z|, taken as 0 at z = 0."""
+    dtype = aval_of(x).dtype
+    if dtype not in COMPLEX:
+        return select(ge(x, 0), t, neg(t))
+    safe_magnitude = select(eq(out, 0), _full_like(out, 1), out)
+    return real(mul(t, div(conj(x), convert_element_type(safe_magnitude, dtype))))
+
+
+abs_p = elementwise(
     "abs",
     abstract_eval=mapped_dtype_abstract("abs", NUMBER - UNSIGNED, dtypes.real_dtype),
     lower=_abs_lower,
     examples=elementwise_examples(1, ("float32", "int32", "complex64")),
+    tangent=abs_tangent,
 )
 
 
@@ -166,11 +228,14 @@ def _sign_lower(ctx, x):
                                        zero, one])
 
 
-sign_p = Primitive(
+# sign has zero derivative, also for complex operands (where z / |z| is not constant): JAX's
+# convention, kept so that gradients agree.
+sign_p = elementwise(
     "sign",
     abstract_eval=elementwise_abstract("sign", NUMBER),
     lower=_sign_lower,
     examples=elementwise_examples(1, ("float32", "int32", "uint32", "complex64")),
+    zero_derivative=True,
 )
 
 
@@ -193,12 +258,21 @@ def _round_lower(ctx, x, *, rounding_method):
     return ctx.op(op, [x])
 
 
-round_p = Primitive(
+def _round_examples():
+    # Values off the ties first (round is smooth there, so the derivative checks apply), then
+    # the ties that tell the two methods apart (test_elementwise checks them against NumPy).
+    smooth = [((x,), dict(rounding_method=method)) for method in RoundingMethod
+              for (x,), _ in elementwise_examples(1, ("float32",))()]
+    ties = np.array([0.5, 1.5, 2.5, -0.5, -2.5, 0.4], np.float32)
+    return smooth + [((ties,), dict(rounding_method=method)) for method in RoundingMethod]
+
+
+round_p = elementwise(
     "round",
     abstract_eval=_round_abstract,
     lower=_round_lower,
-    examples=lambda: [((np.array([0.5, 1.5, 2.5, -0.5, -2.5, 0.4], np.float32),),
-                       dict(rounding_method=method)) for method in RoundingMethod],
+    examples=_round_examples,
+    zero_derivative=True,
 )
 
 
@@ -230,7 +304,24 @@ def _pow_examples():
             ((random_array(rng, (4,), "complex64"), random_array(rng, (4,), "complex64")), {})]
 
 
-pow_p = Primitive("pow", abstract_eval=_pow_abstract, lower=_pow_lower, examples=_pow_examples)
+def _pow_dx(out, x, y):
+    """y * x**(y - 1); for an integer y, 0 where y == 0 (so 0**-1 never meets a 0 factor)."""
+    x_dtype = aval_of(x).dtype
+    if aval_of(y).dtype not in INT:
+        return mul(y, pow(x, sub(y, 1)))
+    partial = mul(convert_element_type(y, x_dtype), pow(x, sub(y, 1)))
+    return select(eq(y, 0), _full_like(partial, 0), partial)
+
+
+def _pow_dy(out, x, y):
+    """log(x) * x**y, taking log(0) as 0 there (so d/dy 0**y = 0 where 0**y is finite)."""
+    from numax.lax.special import log
+    safe_x = select(eq(x, 0), _full_like(x, 1), x)
+    return mul(log(safe_x), out)
+
+
+pow_p = elementwise("pow", abstract_eval=_pow_abstract, lower=_pow_lower,
+                    examples=_pow_examples, partials=(_pow_dx, _pow_dy))
 
 
 def _integer_pow_abstract(x, *, y):
@@ -259,7 +350,18 @@ def _integer_pow_lower(ctx, x, *, y):
     return acc
 
 
-integer_pow_p = Primitive(
+def integer_pow_jvp(primals, tangents, *, y):
+    """d x**y = y * x**(y - 1) * t (zero for y == 0)."""
+    (x,), (t,) = primals, tangents
+    out = integer_pow_p.bind(x, y=y)
+    if y == 0 or is_zero(t):
+        return out, Zero(aval_of(out).strip_weak_type())
+    if y == 1:
+        return out, t
+    return out, mul(t, mul(y, integer_pow(x, y - 1)))
+
+
+integer_pow_p = elementwise(
     "integer_pow",
     abstract_eval=_integer_pow_abstract,
     lower=_integer_pow_lower,
@@ -267,6 +369,7 @@ integer_pow_p = Primitive(
         *[elementwise_examples(1, ("float32",), shapes=((2, 3),), low=0.5, params=dict(y=y))
           for y in (0, 1, 2, 3, 5, -1, -2)],
         elementwise_examples(1, ("int32", "complex64"), shapes=((4,),), params=dict(y=3))),
+    jvp=integer_pow_jvp,
 )
 
 
@@ -301,26 +404,69 @@ def _max_min_examples():
               np.array([1 + 3j, 1 + 2j, 1 + 5j], np.complex64)), {})]
 
 
+def _max_min_partial(position):
+    """d out / d operand `position` of max or min: 1 where that operand is the result, 0
+    where it is not, and 1/2 at ties (each operand takes half, as in JAX). NaN results
+    equal neither operand, so both get 0."""
+    def partial(out, *operands):
+        mine, other = operands[position], operands[1 - position]
+        dtype = aval_of(out).dtype
+        chosen = convert_element_type(eq(mine, out), dtype)
+        return div(chosen, add(convert_element_type(eq(other, out), dtype), 1))
+    return partial
+
+
 # XLA's maximum/minimum propagate NaN (unlike np.fmax); JAX, and so numax, follow XLA.
-max_p = Primitive("max", abstract_eval=elementwise_abstract("max", ANY),
-                  lower=_max_min_lower("GT"), examples=_max_min_examples)
-min_p = Primitive("min", abstract_eval=elementwise_abstract("min", ANY),
-                  lower=_max_min_lower("LT"), examples=_max_min_examples)
+max_p = elementwise("max", abstract_eval=elementwise_abstract("max", ANY),
+                    lower=_max_min_lower("GT"), examples=_max_min_examples,
+                    partials=(_max_min_partial(0), _max_min_partial(1)))
+min_p = elementwise("min", abstract_eval=elementwise_abstract("min", ANY),
+                    lower=_max_min_lower("LT"), examples=_max_min_examples,
+                    partials=(_max_min_partial(0), _max_min_partial(1)))
 
 
 # ---------------------------------------------------------------- complex numbers
 
-real_p = Primitive("real", abstract_eval=mapped_dtype_abstract("real", COMPLEX, dtypes.real_dtype),
-                   lower=hlo_op("stablehlo.real"),
-                   examples=elementwise_examples(1, ("complex64",)))
-imag_p = Primitive("imag", abstract_eval=mapped_dtype_abstract("imag", COMPLEX, dtypes.real_dtype),
-                   lower=hlo_op("stablehlo.imag"),
-                   examples=elementwise_examples(1, ("complex64",)))
-complex_p = Primitive(
+# Transposes of the R-linear maps between real and complex values follow JAX's convention:
+# the cotangent u of an output pairs with a tangent t as Re(u * t) (no conjugation), so a
+# C-linear map z -> c z transposes to u -> c u, and the real input of a complex-valued map
+# receives the real part of its cotangent.
+
+def real_transpose(ct, x):
+    if is_zero(ct):
+        return [Zero(x.aval)]
+    return [complex(ct, _full_like(ct, 0))]          # Re(u * t) = u * Re(t)
+
+
+def imag_transpose(ct, x):
+    if is_zero(ct):
+        return [Zero(x.aval)]
+    return [complex(_full_like(ct, 0), neg(ct))]     # Re(-i u * t) = u * Im(t)
+
+
+def complex_transpose(ct, x, y):
+    if is_zero(ct):
+        return [Zero(a.aval) if is_undefined(a) else None for a in (x, y)]
+    return [unbroadcast(real(ct), x.aval) if is_undefined(x) else None,   # Re(u (t_x + i t_y))
+            unbroadcast(neg(imag(ct)), y.aval) if is_undefined(y) else None]
+
+
+real_p = elementwise("real",
+                     abstract_eval=mapped_dtype_abstract("real", COMPLEX, dtypes.real_dtype),
+                     lower=hlo_op("stablehlo.real"),
+                     examples=elementwise_examples(1, ("complex64",)),
+                     linear=True, transpose=real_transpose)
+imag_p = elementwise("imag",
+                     abstract_eval=mapped_dtype_abstract("imag", COMPLEX, dtypes.real_dtype),
+                     lower=hlo_op("stablehlo.imag"),
+                     examples=elementwise_examples(1, ("complex64",)),
+                     linear=True, transpose=imag_transpose)
+complex_p = elementwise(
     "complex",
     abstract_eval=mapped_dtype_abstract("complex", COMPLEX_PARTS, dtypes.to_complex_dtype),
     lower=hlo_op("stablehlo.complex"),
     examples=elementwise_examples(2, ("float32",)),
+    linear=True, transpose=complex_transpose,
 )
 
 
@@ -337,15 +483,24 @@ def _conj_lower(ctx, x, *, input_dtype=None):
     return ctx.op("stablehlo.complex", [x, ctx.constant(0, aval.dtype, aval.shape)])
 
 
+def conj_transpose(ct, x, *, input_dtype=None):
+    """Re(u * conj(t)) = Re(conj(u) * t): a complex operand gets conj(u), a real one Re(u)."""
+    if is_zero(ct):
+        return [Zero(x.aval)]
+    return [conj(ct) if x.aval.dtype in COMPLEX else real(ct)]
+
+
 # `input_dtype` is JAX's parameter (its transpose rule needs the primal dtype); numax keeps
-# the same signature so code that binds conj_p directly works, and the rules ignore it.
-conj_p = Primitive(
+# the same signature so code that binds conj_p directly works, and the rules ignore it (the
+# transpose reads the operand's dtype from its abstract value).
+conj_p = elementwise(
     "conj",
     abstract_eval=_conj_abstract,
     lower=_conj_lower,
     examples=lambda: [((x,), dict(input_dtype=x.dtype)) for x in (
         random_array(np.random.default_rng(0), (2, 3), "complex64"),
         random_array(np.random.default_rng(1), (4,), "float32"))],
+    linear=True, transpose=conj_transpose,
 )
 
 
@@ -366,8 +521,9 @@ def _comparison(name, direction, allowed=ORDERED):
             z = random_array(rng, (4,), "complex64", -1, 1)
             cases.append(((z, np.where([True, False, True, False], z, z + 1)), {}))
         return cases
-    return Primitive(name, abstract_eval=elementwise_abstract(
-        name, allowed, result_dtype=lambda _: dtypes.bool_), lower=lower, examples=examples)
+    return elementwise(name, abstract_eval=elementwise_abstract(
+        name, allowed, result_dtype=lambda _: dtypes.bool_), lower=lower, examples=examples,
+        not_differentiable="comparison: bool output")
 
 
 # Complex numbers have no order: only eq and ne accept them (as in JAX).
@@ -382,10 +538,15 @@ ge_p = _comparison("ge", "GE")
 # ---------------------------------------------------------------- logical and bitwise
 
 # On bool these are logical; on integers, bitwise.
-and_p = binary("and", "stablehlo.and", INT_OR_BOOL, dtypes_=("bool", "int32", "uint8"))
-or_p = binary("or", "stablehlo.or", INT_OR_BOOL, dtypes_=("bool", "int32", "uint8"))
-xor_p = binary("xor", "stablehlo.xor", INT_OR_BOOL, dtypes_=("bool", "int32", "uint8"))
-not_p = unary("not", "stablehlo.not", INT_OR_BOOL, dtypes_=("bool", "int32", "uint8"))
+_BITS = "integer or bool operands and output"
+and_p = binary("and", "stablehlo.and", INT_OR_BOOL, dtypes_=("bool", "int32", "uint8"),
+               not_differentiable=_BITS)
+or_p = binary("or", "stablehlo.or", INT_OR_BOOL, dtypes_=("bool", "int32", "uint8"),
+              not_differentiable=_BITS)
+xor_p = binary("xor", "stablehlo.xor", INT_OR_BOOL, dtypes_=("bool", "int32", "uint8"),
+               not_differentiable=_BITS)
+not_p = unary("not", "stablehlo.not", INT_OR_BOOL, dtypes_=("bool", "int32", "uint8"),
+              not_differentiable=_BITS)
 
 
 def _shift_examples():
@@ -397,18 +558,24 @@ def _shift_examples():
             ((np.arange(-4, 4, dtype=np.int8), np.int8(3)), {})]
 
 
-shift_left_p = Primitive("shift_left", abstract_eval=elementwise_abstract("shift_left", INT),
-                         lower=hlo_op("stablehlo.shift_left"), examples=_shift_examples)
-shift_right_arithmetic_p = Primitive(
+_INTEGER_BITS = "integer operands and output"
+shift_left_p = elementwise(
+    "shift_left", abstract_eval=elementwise_abstract("shift_left", INT),
+    lower=hlo_op("stablehlo.shift_left"), examples=_shift_examples,
+    not_differentiable=_INTEGER_BITS)
+shift_right_arithmetic_p = elementwise(
     "shift_right_arithmetic", abstract_eval=elementwise_abstract("shift_right_arithmetic", INT),
-    lower=hlo_op("stablehlo.shift_right_arithmetic"), examples=_shift_examples)
-shift_right_logical_p = Primitive(
+    lower=hlo_op("stablehlo.shift_right_arithmetic"), examples=_shift_examples,
+    not_differentiable=_INTEGER_BITS)
+shift_right_logical_p = elementwise(
     "shift_right_logical", abstract_eval=elementwise_abstract("shift_right_logical", INT),
-    lower=hlo_op("stablehlo.shift_right_logical"), examples=_shift_examples)
+    lower=hlo_op("stablehlo.shift_right_logical"), examples=_shift_examples,
+    not_differentiable=_INTEGER_BITS)
 population_count_p = unary("population_count", "stablehlo.popcnt", INT,
-                           dtypes_=("int32", "uint8", "int16"), low=-1000, high=1000)
+                           dtypes_=("int32", "uint8", "int16"), low=-1000, high=1000,
+                           not_differentiable=_INTEGER_BITS)
 clz_p = unary("clz", "stablehlo.count_leading_zeros", INT, dtypes_=("int32", "uint8", "int16"),
-              low=-1000, high=1000)
+              low=-1000, high=1000, not_differentiable=_INTEGER_BITS)
 
 
 # ---------------------------------------------------------------- selection
@@ -466,8 +633,61 @@ def _select_n_examples():
             ((rng.random((2, 3)) < 0.5, cases[0]), {})]
 
 
+def select_n_transpose(ct, which, *cases):
+    """Each linear case gets the cotangent where it was selected and zero elsewhere."""
+    if is_undefined(which):
+        raise ValueError("select_n is linear in its cases, not in its predicate `which`")
+    if is_zero(ct):
+        return [None] + [Zero(case.aval) if is_undefined(case) else None for case in cases]
+    zeros = _full_like(ct, 0)
+    return [None] + [select_n(which, *[ct if j == i else zeros for j in range(len(cases))])
+                     if is_undefined(case) else None for i, case in enumerate(cases)]
+
+
+def _to_batched_shape(x, dim, size, shape):
+    """x (batch axis `dim`, or None if unbatched) as an array of shape (size, *shape)."""
+    from numax.lax.structural import broadcast_in_dim
+    if dim is None:
+        rank = aval_of(x).ndim
+        return broadcast_in_dim(x, (size, *shape), tuple(range(1 + len(shape) - rank,
+                                                                 1 + len(shape))))
+    x = move_axis(x, dim, 0)
+    if aval_of(x).ndim != 1 + len(shape):   # a batched rank-0 operand of an array operation
+        x = broadcast_in_dim(x, (size, *shape), (0,))
+    return x
+
+
+def _same_axis_and_shape(args, dims, positions):
+    """Whether the operands at `positions` are all batched, at one axis, with one shape."""
+    chosen = [(dims[i], aval_of(args[i]).shape) for i in positions]
+    return chosen[0][0] is not None and all(c == chosen[0] for c in chosen)
+
+
+def select_n_batch(args, dims):
+    """The cases share one shape, so they go to (size, *case shape) unless all are batched
+    alike; an unbatched rank-0 `which` stays rank-0, any other `which` follows the cases."""
+    which, which_dim = args[0], dims[0]
+    if _same_axis_and_shape(args, dims, range(1, len(args))):
+        axis = dims[1]
+        if which_dim is None and aval_of(which).ndim == 0:
+            return select_n_p.bind(*args), axis
+        if which_dim == axis and aval_of(which).shape == aval_of(args[1]).shape:
+            return select_n_p.bind(*args), axis
+    size = batch_size(args, dims)
+    case_dim = next((d for d in dims[1:] if d is not None), None)
+    case_shape = list(aval_of(args[1]).shape)
+    if case_dim is not None:
+        del case_shape[case_dim]
+    cases = [_to_batched_shape(c, d, size, tuple(case_shape)) for c, d in zip(args[1:], dims[1:])]
+    if not (which_dim is None and aval_of(which).ndim == 0):
+        which = _to_batched_shape(which, which_dim, size, tuple(case_shape))
+    return select_n_p.bind(which, *cases), 0
+
+
+# select_n is linear in its cases (jointly); `which` (bool or integer) is never differentiated.
 select_n_p = Primitive("select_n", abstract_eval=_select_n_abstract, lower=_select_n_lower,
-                       examples=_select_n_examples)
+                       examples=_select_n_examples, linear=True, transpose=select_n_transpose,
+                       batch=select_n_batch)
 
 
 def _clamp_abstract(lo, x, hi):
@@ -481,17 +701,64 @@ def _clamp_abstract(lo, x, hi):
     return x.update(weak_type=lo.weak_type and x.weak_type and hi.weak_type)
 
 
+def clamp_jvp(primals, tangents):
+    """x's tangent passes where min < x < max; min's where x < min (and min < max); max's
+    where max < x. At x == min or x == max no operand's tangent passes (JAX's rule)."""
+    (lo, x, hi), (t_lo, t_x, t_hi) = primals, tangents
+    out = clamp_p.bind(lo, x, hi)
+    # Each condition involves x, so it has x's shape (min and max are x-shaped or rank-0).
+    passes = [(t_lo, lambda: bitwise_and(gt(lo, x), lt(lo, hi))),
+              (t_x, lambda: bitwise_and(gt(x, lo), lt(x, hi))),
+              (t_hi, lambda: lt(hi, x))]
+    tangent = Zero(aval_of(out).strip_weak_type())
+    for t, condition in passes:
+        if is_zero(t):
+            continue
+        t = _broadcast_tangent(t, out)
+        term = select(condition(), t, _full_like(t, 0))
+        tangent = term if is_zero(tangent) else add(tangent, term)
+    return out, tangent
+
+
+def clamp_batch(args, dims):
+    """min and max are rank-0 or x's shape: all go to (size, *x shape) unless all are
+    batched alike, except unbatched rank-0 bounds, which stay rank-0."""
+    lo, x, hi = args
+    if _same_axis_and_shape(args, dims, (1,)) and all(
+            (d is None and aval_of(b).ndim == 0) or (d == dims[1] and
+                                                      aval_of(b).shape == aval_of(x).shape)
+            for b, d in ((lo, dims[0]), (hi, dims[2]))):
+        return clamp_p.bind(*args), dims[1]
+    size = batch_size(args, dims)
+    shape = list(aval_of(x).shape)
+    if dims[1] is not None:
+        del shape[dims[1]]
+    new_args = [a if d is None and aval_of(a).ndim == 0 and i != 1 else
+                _to_batched_shape(a, d, size, tuple(shape))
+                for i, (a, d) in enumerate(zip(args, dims))]
+    return clamp_p.bind(*new_args), 0
+
+
+def _clamp_examples():
+    x = np.array([-2.9, -1.9, -0.7, 0.2, 1.3, 2.4, 2.9], np.float32)
+    rng = np.random.default_rng(0)
+    return [((np.float32(-1), x, np.float32(2)), {}),
+            ((np.full(5, -1, np.int32), np.arange(-3, 2, dtype=np.int32),
+              np.arange(5, dtype=np.int32)), {}),
+            ((rng.uniform(-2, -0.5, 7).astype(np.float32), x, np.float32(1.5)), {}),
+            # NaN stays NaN (eager == jit); its derivative is not checked, so it comes last.
+            ((np.float32(0), np.array([np.nan, -1, 1], np.float32),
+              np.array([1, 1, 0.5], np.float32)), {})]
+
+
 clamp_p = Primitive(
     "clamp",
     abstract_eval=_clamp_abstract,
     # stablehlo.clamp itself accepts rank-0 min/max with an array operand.
     lower=lambda ctx, lo, x, hi: ctx.op("stablehlo.clamp", [lo, x, hi]),
-    examples=lambda: [
-        ((np.float32(-1), np.linspace(-3, 3, 7, dtype=np.float32), np.float32(2)), {}),
-        ((np.full(5, -1, np.int32), np.arange(-3, 2, dtype=np.int32), np.arange(5, dtype=np.int32)),
-         {}),
-        ((np.float32(0), np.array([np.nan, -1, 1], np.float32), np.array([1, 1, 0.5], np.float32)),
-         {})],
+    examples=_clamp_examples,
+    jvp=clamp_jvp,
+    batch=clamp_batch,
 )
 
 
@@ -530,11 +797,31 @@ def _convert_examples():
             for operand, dtype in cases]
 
 
-convert_element_type_p = Primitive(
+def convert_element_type_jvp(primals, tangents, *, new_dtype, weak_type, sharding=None):
+    """Linear between inexact dtypes (complex -> real keeps the real part of the tangent);
+    an integer or bool result has a zero (float0) tangent."""
+    (x,), (t,) = primals, tangents
+    params = dict(new_dtype=new_dtype, weak_type=weak_type, sharding=sharding)
+    out = convert_element_type_p.bind(x, **params)
+    if is_zero(t) or not dtypes.is_inexact(new_dtype):
+        return out, Zero(aval_of(out).strip_weak_type())
+    return out, convert_element_type_p.bind(t, **params)
+
+
+def convert_element_type_transpose(ct, x, *, new_dtype, weak_type, sharding=None):
+    """Converts the cotangent back: a real operand of a complex result gets the real part."""
+    if is_zero(ct):
+        return [Zero(x.aval)]
+    return [convert_element_type(ct, x.aval.dtype, x.aval.weak_type)]
+
+
+convert_element_type_p = elementwise(
     "convert_element_type",
     abstract_eval=_convert_abstract,
     lower=_convert_lower,
     examples=_convert_examples,
+    jvp=convert_element_type_jvp,
+    transpose=convert_element_type_transpose,
 )
 
 
@@ -564,10 +851,24 @@ def _bitcast_abstract(x, *, new_dtype):
     return ShapedArray(shape, new_dtype, False)
 
 
+def bitcast_convert_type_batch(args, dims, *, new_dtype):
+    """Elementwise, except that narrowing to a wider dtype consumes the last axis, which
+    must not be the batch axis; widening to a narrower dtype appends an axis."""
+    (x,), (dim,) = args, dims
+    aval = aval_of(x)
+    if dtypes.itemsize_bits(aval.dtype) < dtypes.itemsize_bits(new_dtype) and \
+            dim == aval.ndim - 1:
+        x, dim = move_axis(x, dim, 0), 0
+    return bitcast_convert_type_p.bind(x, new_dtype=new_dtype), dim
+
+
 bitcast_convert_type_p = Primitive(
     "bitcast_convert_type",
     abstract_eval=_bitcast_abstract,
     lower=lambda ctx, x, *, new_dtype: ctx.op("stablehlo.bitcast_convert", [x]),
+    not_differentiable="reinterprets bits: the result is not a differentiable function of "
+                       "the value",
+    batch=bitcast_convert_type_batch,
     examples=lambda: [
         ((np.array([1.0, -2.5, np.inf], np.float32),), dict(new_dtype=np.dtype(np.int32))),
         ((np.array([1.0, -2.5], np.float32),), dict(new_dtype=np.dtype(np.uint8))),
@@ -584,16 +885,23 @@ def _reduce_precision_abstract(x, *, exponent_bits, mantissa_bits):
     return x
 
 
-reduce_precision_p = Primitive(
+reduce_precision_p = elementwise(
     "reduce_precision",
     abstract_eval=_reduce_precision_abstract,
     lower=lambda ctx, x, *, exponent_bits, mantissa_bits: ctx.op(
         "stablehlo.reduce_precision", [x], attributes={
             "exponent_bits": f"{exponent_bits} : i32", "mantissa_bits": f"{mantissa_bits} : i32"}),
+    # The first examples keep float64's own widths, where rounding is the identity and the
+    # derivative checks apply; at narrower widths the JVP convention (rounding the tangent,
+    # as JAX does) is a straight-through estimate, not a derivative.
     examples=examples_of(
+        elementwise_examples(1, ("float32",), params=dict(exponent_bits=11, mantissa_bits=52)),
         elementwise_examples(1, ("float32",), params=dict(exponent_bits=8, mantissa_bits=7)),
         elementwise_examples(1, ("float32",), params=dict(exponent_bits=5, mantissa_bits=10),
                              high=1e5)),
+    linear=True,
+    transpose=lambda ct, x, *, exponent_bits, mantissa_bits: [
+        ct if is_zero(ct) else reduce_precision(ct, exponent_bits, mantissa_bits)],
 )
 
 

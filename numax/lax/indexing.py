@@ -23,9 +23,12 @@ from numax.core import dtypes
 from numax.core.abstract import TypedScalar
 from numax.core.errors import NumaxTypeError
 from numax.core.primitive import Primitive
+from numax.lax._ad_rules import Zero, aval_of, instantiate, is_undefined, is_zero
 from numax.lax._rules import INT, UNSIGNED, random_array
-from numax.lax.structural import expand_dims, index_in_dim, squeeze
+from numax.lax.structural import (_at_axis, _zero_cotangents, broadcast_in_dim, concatenate,
+                                  expand_dims, full, index_in_dim, reshape, squeeze)
 from numax.lowering import array_attribute, tensor_type
+from numax.transforms.batching import batch_size, move_axis
 
 
 # ---------------------------------------------------------------- modes and dimension numbers
@@ -228,12 +231,70 @@ def _dynamic_slice_examples():
             ((np.arange(8, dtype=np.int8), np.uint8(3)), dict(slice_sizes=(4,)))]
 
 
+def _zeros(aval):
+    return full(aval.shape, 0, aval.dtype)
+
+
+def _index_vectors(indices, dims, size):
+    """Scalar start indices, some batched, as one (size, len(indices)) array of index
+    vectors (the form gather and scatter take)."""
+    columns = [broadcast_in_dim(index, (size, 1), ()) if dim is None else
+               reshape(index, (size, 1)) for index, dim in zip(indices, dims)]
+    return concatenate(columns, 1)
+
+
+def _insert_batching_pair(operand_dims, indices_dims, operand_axis, indices_axis):
+    """Adds the pair (operand_axis, indices_axis) to paired batching dims, keeping the
+    operand's side sorted."""
+    position = sum(d < operand_axis for d in operand_dims)
+    return (tuple(operand_dims[:position]) + (operand_axis,) + tuple(operand_dims[position:]),
+            tuple(indices_dims[:position]) + (indices_axis,) + tuple(indices_dims[position:]))
+
+
+def dynamic_slice_transpose(ct, operand, *start_indices, slice_sizes):
+    """The window's cotangent written into zeros at the same (equally clamped) start."""
+    if is_zero(ct):
+        return _zero_cotangents(operand, *start_indices)
+    zeros = _zeros(operand.aval)
+    return [dynamic_update_slice_p.bind(zeros, ct, *start_indices)] + [None] * len(start_indices)
+
+
+def dynamic_slice_batch(args, dims, *, slice_sizes):
+    """With shared start indices the batch axis is sliced whole; with batched ones each
+    batch element has its own window, which is a gather (clamping like dynamic_slice)."""
+    operand, *indices = args
+    operand_axis, *index_dims = dims
+    size = batch_size(args, dims)
+    rank = len(indices)
+    if all(d is None for d in index_dims):
+        index_dtype = aval_of(indices[0]).dtype if indices else np.dtype(np.int32)
+        indices.insert(operand_axis, TypedScalar(0, index_dtype, False))
+        sizes = list(slice_sizes)
+        sizes.insert(operand_axis, size)
+        return dynamic_slice_p.bind(operand, *indices, slice_sizes=tuple(sizes)), operand_axis
+    vectors = _index_vectors(indices, index_dims, size)
+    offset_dims = tuple(range(1, rank + 1))
+    if operand_axis is None:
+        dn = GatherDimensionNumbers(offset_dims, (), tuple(range(rank)))
+    else:
+        slice_sizes = slice_sizes[:operand_axis] + (1,) + slice_sizes[operand_axis:]
+        dn = GatherDimensionNumbers(offset_dims, (), tuple(a + (a >= operand_axis)
+                                                          for a in range(rank)),
+                                    (operand_axis,), (0,))
+    return gather_p.bind(operand, vectors, dimension_numbers=dn, slice_sizes=slice_sizes,
+                         indices_are_sorted=False, unique_indices=False,
+                         mode=GatherScatterMode.CLIP, fill_value=None), 0
+
+
 dynamic_slice_p = Primitive(
     "dynamic_slice",
     abstract_eval=_dynamic_slice_abstract,
     lower=lambda ctx, operand, *start_indices, slice_sizes: ctx.op(
         "stablehlo.dynamic_slice", [operand, *start_indices],
         attributes={"slice_sizes": array_attribute(slice_sizes)}),
+    linear=True,                       # in the operand; the start indices are integers
+    transpose=dynamic_slice_transpose,
+    batch=dynamic_slice_batch,
     examples=_dynamic_slice_examples,
 )
 
@@ -261,11 +322,57 @@ def _dynamic_update_slice_examples():
             ((np.zeros(6, np.int32), np.arange(1, 4, dtype=np.int32), np.int64(5)), {})]
 
 
+def dynamic_update_slice_transpose(ct, operand, update, *start_indices):
+    """The operand's cotangent is `ct` with the overwritten window zeroed; the update's is
+    that window of `ct` (both at the same clamped start)."""
+    if is_zero(ct):
+        return _zero_cotangents(operand, update, *start_indices)
+    update_aval = update.aval if is_undefined(update) else aval_of(update)
+    ct_operand = ct_update = None
+    if is_undefined(operand):
+        ct_operand = dynamic_update_slice_p.bind(ct, _zeros(update_aval), *start_indices)
+    if is_undefined(update):
+        ct_update = dynamic_slice_p.bind(ct, *start_indices, slice_sizes=update_aval.shape)
+    return [ct_operand, ct_update] + [None] * len(start_indices)
+
+
+def dynamic_update_slice_batch(args, dims):
+    """With shared start indices the operand and the update share a batch axis that is
+    written whole; with batched ones each batch element writes its own window, which is a
+    scatter (clamping like dynamic_update_slice)."""
+    operand, update, *indices = args
+    operand_axis, update_axis, *index_dims = dims
+    size = batch_size(args, dims)
+    rank = len(indices)
+    if all(d is None for d in index_dims):
+        axis = operand_axis if operand_axis is not None else update_axis
+        operand = _at_axis(operand, operand_axis, axis, size)
+        update = _at_axis(update, update_axis, axis, size)
+        index_dtype = aval_of(indices[0]).dtype if indices else np.dtype(np.int32)
+        indices.insert(axis, TypedScalar(0, index_dtype, False))
+        return dynamic_update_slice_p.bind(operand, update, *indices), axis
+    operand_axis = 0 if operand_axis is None else operand_axis
+    update_axis = 0 if update_axis is None else update_axis
+    operand = _at_axis(operand, dims[0], operand_axis, size)
+    update = _at_axis(update, dims[1], update_axis, size)
+    dn = ScatterDimensionNumbers(
+        update_window_dims=tuple(a for a in range(rank + 1) if a != update_axis),
+        inserted_window_dims=(),
+        scatter_dims_to_operand_dims=tuple(a + (a >= operand_axis) for a in range(rank)),
+        operand_batching_dims=(operand_axis,), scatter_indices_batching_dims=(0,))
+    return scatter_p.bind(operand, _index_vectors(indices, index_dims, size), update,
+                          dimension_numbers=dn, indices_are_sorted=True, unique_indices=True,
+                          mode=GatherScatterMode.CLIP), operand_axis
+
+
 dynamic_update_slice_p = Primitive(
     "dynamic_update_slice",
     abstract_eval=_dynamic_update_slice_abstract,
     lower=lambda ctx, operand, update, *start_indices: ctx.op(
         "stablehlo.dynamic_update_slice", [operand, update, *start_indices]),
+    linear=True,                       # jointly in the operand and the update
+    transpose=dynamic_update_slice_transpose,
+    batch=dynamic_update_slice_batch,
     examples=_dynamic_update_slice_examples,
 )
 
@@ -378,10 +485,95 @@ def _gather_examples():
     ]
 
 
+def gather_jvp(primals, tangents, *, dimension_numbers, slice_sizes, indices_are_sorted,
+               unique_indices, mode, fill_value):
+    """Gather is linear in the operand, except that windows out of bounds read the fill
+    value, a constant: their tangent is 0, not fill_value."""
+    operand, indices = primals
+    params = dict(dimension_numbers=dimension_numbers, slice_sizes=slice_sizes,
+                  indices_are_sorted=indices_are_sorted, unique_indices=unique_indices, mode=mode)
+    out = gather_p.bind(operand, indices, fill_value=fill_value, **params)
+    if is_zero(tangents[0]):
+        return out, Zero(aval_of(out).strip_weak_type())
+    tangent_fill = (_static_fill_value(aval_of(out).dtype, 0)
+                    if mode is GatherScatterMode.FILL_OR_DROP else None)
+    return out, gather_p.bind(tangents[0], indices, fill_value=tangent_fill, **params)
+
+
+def gather_transpose(ct, operand, indices, *, dimension_numbers, slice_sizes,
+                     indices_are_sorted, unique_indices, mode, fill_value):
+    """Each gathered element's cotangent is added back where it was read: a scatter-add
+    with the mirrored dimension numbers and the same mode (windows out of bounds read the
+    fill value, so their cotangents are dropped)."""
+    if is_zero(ct):
+        return [Zero(operand.aval), None]
+    dn = dimension_numbers
+    scatter_dn = ScatterDimensionNumbers(dn.offset_dims, dn.collapsed_slice_dims,
+                                         dn.start_index_map, dn.operand_batching_dims,
+                                         dn.start_indices_batching_dims)
+    return [scatter_add_p.bind(_zeros(operand.aval), indices, ct, dimension_numbers=scatter_dn,
+                               indices_are_sorted=indices_are_sorted,
+                               unique_indices=unique_indices, mode=mode), None]
+
+
+def gather_batch(args, dims, *, dimension_numbers, slice_sizes, indices_are_sorted,
+                 unique_indices, mode, fill_value):
+    """A batched operand with shared indices: its batch axis becomes one more window axis,
+    taken whole. Batched indices: their batch axis is one more index batch axis, paired
+    with the operand's batch axis through operand_batching_dims when that is batched too."""
+    (operand, indices), (operand_axis, indices_axis) = args, dims
+    dn = dimension_numbers
+    params = dict(indices_are_sorted=indices_are_sorted, unique_indices=unique_indices,
+                  mode=mode, fill_value=fill_value)
+
+    def shift(axes):                   # operand axes, once the operand's batch axis is in
+        return tuple(a + (a >= operand_axis) for a in axes)
+
+    if indices_axis is None:
+        dropped = set(dn.collapsed_slice_dims) | set(dn.operand_batching_dims)
+        k = sum(1 for a in range(operand_axis) if a not in dropped)
+        position = dn.offset_dims[k - 1] + 1 if k > 0 else 0
+        offset_dims = (dn.offset_dims[:k] + (position,) +
+                       tuple(o + 1 for o in dn.offset_dims[k:]))
+        new_dn = GatherDimensionNumbers(offset_dims, shift(dn.collapsed_slice_dims),
+                                        shift(dn.start_index_map),
+                                        shift(dn.operand_batching_dims),
+                                        dn.start_indices_batching_dims)
+        sizes = (slice_sizes[:operand_axis] + (aval_of(operand).shape[operand_axis],) +
+                 slice_sizes[operand_axis:])
+        return gather_p.bind(operand, indices, dimension_numbers=new_dn, slice_sizes=sizes,
+                             **params), position
+    if indices_axis == aval_of(indices).ndim - 1:  # index vectors must stay last
+        indices, indices_axis = move_axis(indices, indices_axis, 0), 0
+    out_rank = len(dn.offset_dims) + aval_of(indices).ndim - 2
+    batch_positions = [a for a in range(out_rank) if a not in dn.offset_dims]
+    if indices_axis < len(batch_positions):
+        position = batch_positions[indices_axis]
+    else:
+        position = batch_positions[-1] + 1 if batch_positions else 0
+    offset_dims = tuple(o + (o >= position) for o in dn.offset_dims)
+    indices_batching = tuple(b + (b >= indices_axis) for b in dn.start_indices_batching_dims)
+    if operand_axis is None:
+        new_dn = dn._replace(offset_dims=offset_dims,
+                             start_indices_batching_dims=indices_batching)
+    else:
+        operand_batching, indices_batching = _insert_batching_pair(
+            shift(dn.operand_batching_dims), indices_batching, operand_axis, indices_axis)
+        new_dn = GatherDimensionNumbers(offset_dims, shift(dn.collapsed_slice_dims),
+                                        shift(dn.start_index_map), operand_batching,
+                                        indices_batching)
+        slice_sizes = slice_sizes[:operand_axis] + (1,) + slice_sizes[operand_axis:]
+    return gather_p.bind(operand, indices, dimension_numbers=new_dn, slice_sizes=slice_sizes,
+                         **params), position
+
+
 gather_p = Primitive(
     "gather",
     abstract_eval=_gather_abstract,
     lower=_gather_lower,
+    jvp=gather_jvp,                    # linear in the operand, but the fill value is not
+    transpose=gather_transpose,
+    batch=gather_batch,
     examples=_gather_examples,
 )
 
@@ -519,19 +711,254 @@ def _scatter_examples(dtype, unique_only):
     return examples
 
 
-def _scatter_primitive(name, combine, dtype, unique_only=False):
-    return Primitive(name, abstract_eval=_scatter_abstract(name), lower=_scatter_lower(combine),
-                     examples=_scatter_examples(dtype, unique_only))
+def _scatter_primitive(name, combine, dtype, unique_only=False, **rules):
+    primitive = Primitive(name, abstract_eval=_scatter_abstract(name),
+                          lower=_scatter_lower(combine),
+                          examples=_scatter_examples(dtype, unique_only), **rules)
+    primitive.batch = scatter_batch(primitive)
+    return primitive
+
+
+def scatter_batch(primitive):
+    """Batching rule of a scatter. A batched operand with shared indices: its batch axis
+    becomes one more update window axis, written whole. Batched indices: their batch axis
+    is one more scatter axis of the updates, paired with the operand's batch axis through
+    operand_batching_dims. An unbatched operand (or updates) is broadcast, since every
+    batch element writes its own result."""
+    def rule(args, dims, *, dimension_numbers, indices_are_sorted, unique_indices, mode):
+        (operand, indices, updates), (operand_axis, indices_axis, updates_axis) = args, dims
+        dn = dimension_numbers
+        size = batch_size(args, dims)
+        rank = aval_of(operand).ndim - (operand_axis is not None)
+        operand = _at_axis(operand, operand_axis, operand_axis or 0, size)
+        operand_axis = operand_axis or 0
+
+        def shift(axes):
+            return tuple(a + (a >= operand_axis) for a in axes)
+
+        window_dims = dn.update_window_dims
+        if indices_axis is None:
+            k = sum(1 for a in _scatter_window_axes(rank, dn) if a < operand_axis)
+            position = window_dims[k - 1] + 1 if k > 0 else 0
+            window_dims = window_dims[:k] + (position,) + tuple(w + 1 for w in window_dims[k:])
+            operand_batching = shift(dn.operand_batching_dims)
+            indices_batching = dn.scatter_indices_batching_dims
+        else:
+            if indices_axis == aval_of(indices).ndim - 1:  # index vectors must stay last
+                indices, indices_axis = move_axis(indices, indices_axis, 0), 0
+            updates_rank = aval_of(updates).ndim - (updates_axis is not None)
+            scatter_positions = [a for a in range(updates_rank) if a not in window_dims]
+            if indices_axis < len(scatter_positions):
+                position = scatter_positions[indices_axis]
+            else:
+                position = scatter_positions[-1] + 1 if scatter_positions else 0
+            window_dims = tuple(w + (w >= position) for w in window_dims)
+            operand_batching, indices_batching = _insert_batching_pair(
+                shift(dn.operand_batching_dims),
+                tuple(b + (b >= indices_axis) for b in dn.scatter_indices_batching_dims),
+                operand_axis, indices_axis)
+        updates = _at_axis(updates, updates_axis, position, size)
+        new_dn = ScatterDimensionNumbers(window_dims, shift(dn.inserted_window_dims),
+                                         shift(dn.scatter_dims_to_operand_dims),
+                                         operand_batching, indices_batching)
+        return primitive.bind(operand, indices, updates, dimension_numbers=new_dn,
+                              indices_are_sorted=indices_are_sorted,
+                              unique_indices=unique_indices, mode=mode), operand_axis
+    return rule
+
+
+def _gather_like_scatter(x, indices, updates_shape, dimension_numbers, mode, fill=0):
+    """For each update element of a scatter, the element of `x` (operand-shaped) it lands
+    on: the gather with mirrored dimension numbers and the scatter's mode. Windows the
+    scatter drops read `fill`."""
+    dn = dimension_numbers
+    sizes = [1] * aval_of(x).ndim
+    for update_axis, operand_axis in zip(dn.update_window_dims,
+                                         _scatter_window_axes(aval_of(x).ndim, dn)):
+        sizes[operand_axis] = updates_shape[update_axis]
+    gather_dn = GatherDimensionNumbers(dn.update_window_dims, dn.inserted_window_dims,
+                                       dn.scatter_dims_to_operand_dims, dn.operand_batching_dims,
+                                       dn.scatter_indices_batching_dims)
+    fill = (_static_fill_value(aval_of(x).dtype, fill)
+            if mode is GatherScatterMode.FILL_OR_DROP else None)
+    return gather_p.bind(x, indices, dimension_numbers=gather_dn, slice_sizes=tuple(sizes),
+                         indices_are_sorted=False, unique_indices=False, mode=mode,
+                         fill_value=fill)
+
+
+def _scatter_winners(operand_shape, indices, updates_shape, params):
+    """Bool over the update elements: True for the one update element whose value a
+    scatter keeps at each operand element it writes. Decided once, by scattering the
+    number of each update and reading back which number stayed, so that values and
+    tangents (and cotangents) agree on the winner where indices repeat."""
+    from numax import lax
+    batch_shape = aval_of(indices).shape[:-1]
+    numbers = reshape(lax.iota(np.int32, int(np.prod(batch_shape, dtype=np.int64))),
+                      batch_shape)
+    numbers = broadcast_in_dim(numbers, updates_shape, [
+        a for a in range(len(updates_shape))
+        if a not in params["dimension_numbers"].update_window_dims])
+    written = scatter_p.bind(full(operand_shape, -1, np.int32), indices, numbers, **params)
+    landed = _gather_like_scatter(written, indices, updates_shape,
+                                  params["dimension_numbers"], params["mode"], fill=-1)
+    return lax.eq(landed, numbers)
+
+
+def scatter_jvp(primals, tangents, **params):
+    """With unique indices scatter is linear in (operand, updates). Otherwise the winner
+    of each written element is decided once (_scatter_winners) and both the value and the
+    tangent are assembled from it: the operand with its written elements zeroed, plus a
+    scatter-add of the winning updates only."""
+    from numax import lax
+    (operand, indices, updates), (t_operand, _, t_updates) = primals, tangents
+    if params["unique_indices"]:
+        out = scatter_p.bind(operand, indices, updates, **params)
+        return out, scatter_p.bind(instantiate(t_operand), indices, instantiate(t_updates),
+                                   **params)
+    updates_aval = aval_of(updates)
+    won = _scatter_winners(aval_of(operand).shape, indices, updates_aval.shape, params)
+    zero_updates = _zeros(updates_aval)
+    kept = scatter_p.bind(operand, indices, zero_updates, **params)
+    out = scatter_add_p.bind(kept, indices, lax.select_n(won, zero_updates, updates), **params)
+    t_kept = scatter_p.bind(instantiate(t_operand), indices, zero_updates, **params)
+    if is_zero(t_updates):
+        return out, t_kept
+    t_won = lax.select_n(won, zero_updates, t_updates)
+    return out, scatter_add_p.bind(t_kept, indices, t_won, **params)
+
+
+def scatter_transpose(ct, operand, indices, updates, **params):
+    """The operand's cotangent is `ct` with the written elements zeroed (a scatter of
+    zeros, whichever update wins); each update's is the element of `ct` it was written
+    to, for the winning updates only when indices may repeat."""
+    if is_zero(ct):
+        return _zero_cotangents(operand, indices, updates)
+    from numax import lax
+    updates_aval = updates.aval if is_undefined(updates) else aval_of(updates)
+    ct_operand = ct_updates = None
+    if is_undefined(operand):
+        ct_operand = scatter_p.bind(ct, indices, _zeros(updates_aval), **params)
+    if is_undefined(updates):
+        ct_updates = _gather_like_scatter(ct, indices, updates_aval.shape,
+                                          params["dimension_numbers"], params["mode"])
+        if not params["unique_indices"]:
+            won = _scatter_winners(aval_of(ct).shape, indices, updates_aval.shape, params)
+            ct_updates = lax.select_n(won, _zeros(updates_aval), ct_updates)
+    return [ct_operand, None, ct_updates]
+
+
+def _scatter_add_transpose(sign):
+    """Transpose of scatter-add (sign 1) and scatter-sub (sign -1): the operand's
+    cotangent passes through; each update's is the element of `ct` it was added to
+    (dropped updates get 0)."""
+    def transpose(ct, operand, indices, updates, **params):
+        if is_zero(ct):
+            return _zero_cotangents(operand, indices, updates)
+        ct_updates = None
+        if is_undefined(updates):
+            ct_updates = _gather_like_scatter(ct, indices, updates.aval.shape,
+                                              params["dimension_numbers"], params["mode"])
+            if sign < 0:
+                from numax.lax.elementwise import neg
+                ct_updates = neg(ct_updates)
+        return [ct if is_undefined(operand) else None, None, ct_updates]
+    return transpose
+
+
+def _product_of_others(updates, indices, operand_shape, params):
+    """For each update element, the product of the other update elements that land on the
+    same operand element (1 when it lands alone). Zeros are counted rather than divided
+    by: the product of the nonzero ones, divided by this update when it is nonzero, and
+    zeroed when another zero shares its place."""
+    from numax import lax
+    dtype = aval_of(updates).dtype
+    updates_shape = aval_of(updates).shape
+    dn, mode = params["dimension_numbers"], params["mode"]
+    is_zero_update = lax.eq(updates, full(updates_shape, 0, dtype))
+    nonzero = lax.select_n(is_zero_update, updates, full(updates_shape, 1, dtype))
+    product = scatter_mul_p.bind(full(operand_shape, 1, dtype), indices, nonzero, **params)
+    zeros = scatter_add_p.bind(full(operand_shape, 0, np.int32), indices,
+                               lax.convert_element_type(is_zero_update, np.int32), **params)
+    product = _gather_like_scatter(product, indices, updates_shape, dn, mode)
+    zeros = _gather_like_scatter(zeros, indices, updates_shape, dn, mode)
+    zero = full(updates_shape, 0, dtype)
+    when_nonzero = lax.select_n(lax.eq(zeros, full(updates_shape, 0, np.int32)), zero,
+                                lax.div(product, nonzero))
+    when_zero = lax.select_n(lax.eq(zeros, full(updates_shape, 1, np.int32)), zero, product)
+    return lax.select_n(is_zero_update, when_nonzero, when_zero)
+
+
+def scatter_mul_jvp(primals, tangents, **params):
+    """out = operand * (product of the updates landing there). The operand's tangent is
+    scaled by that product (a scatter-mul); an update's tangent by the operand times the
+    product of the other updates landing with it."""
+    from numax import lax
+    (operand, indices, updates), (t_operand, _, t_updates) = primals, tangents
+    out = scatter_mul_p.bind(operand, indices, updates, **params)
+    tangent = Zero(aval_of(out).strip_weak_type())
+    if not is_zero(t_operand):
+        tangent = scatter_mul_p.bind(t_operand, indices, updates, **params)
+    if not is_zero(t_updates):
+        if not params["unique_indices"]:
+            others = _product_of_others(updates, indices, aval_of(operand).shape, params)
+            t_updates = lax.mul(t_updates, others)
+        added = scatter_add_p.bind(_zeros(aval_of(out)), indices, t_updates, **params)
+        term = lax.mul(operand, added)
+        tangent = term if is_zero(tangent) else lax.add(tangent, term)
+    return out, tangent
+
+
+def scatter_mul_transpose(ct, operand, indices, updates, **params):
+    """Linear in the operand only (the updates are known): a diagonal scaling, its own
+    transpose."""
+    if is_undefined(updates):
+        raise NotImplementedError("scatter-mul is not linear in its updates; it has no "
+                                  "transpose with respect to them")
+    if is_zero(ct):
+        return [Zero(operand.aval), None, None]
+    return [scatter_mul_p.bind(ct, indices, updates, **params), None, None]
+
+
+def _scatter_extremum_jvp(primitive):
+    """JVP of scatter-min / scatter-max: the tangent of whichever value won, the operand's
+    or an update's; where several tie for the result, the mean of their tangents (as
+    max/min split ties evenly)."""
+    def rule(primals, tangents, **params):
+        from numax import lax
+        (operand, indices, updates), (t_operand, _, t_updates) = primals, tangents
+        out = primitive.bind(operand, indices, updates, **params)
+        dtype = aval_of(out).dtype
+        operand_zeros, updates_zeros = _zeros(aval_of(out)), _zeros(aval_of(updates))
+        landed = _gather_like_scatter(out, indices, aval_of(updates).shape,
+                                      params["dimension_numbers"], params["mode"],
+                                      fill=np.nan)   # dropped updates never win
+        won = lax.eq(updates, landed)
+        kept = lax.eq(operand, out)
+        winners = lax.add(lax.convert_element_type(kept, dtype), scatter_add_p.bind(
+            operand_zeros, indices, lax.convert_element_type(won, dtype), **params))
+        share = lax.div(full(aval_of(out).shape, 1, dtype), winners)
+        tangent = lax.select_n(kept, operand_zeros, instantiate(t_operand))
+        if not is_zero(t_updates):
+            tangent = scatter_add_p.bind(tangent, indices,
+                                         lax.select_n(won, updates_zeros, t_updates), **params)
+        return out, lax.mul(tangent, share)
+    return rule
 
 
 # JAX's primitive names: `scatter-add`, not `scatter_add`, as printed in jaxprs. For bool
 # operands StableHLO's add is "or", multiply "and", minimum "and", maximum "or".
-scatter_p = _scatter_primitive("scatter", None, "float32", unique_only=True)
-scatter_add_p = _scatter_primitive("scatter-add", "stablehlo.add", "float32")
-scatter_sub_p = _scatter_primitive("scatter-sub", "stablehlo.subtract", "int32")
-scatter_mul_p = _scatter_primitive("scatter-mul", "stablehlo.multiply", "int32")
+scatter_p = _scatter_primitive("scatter", None, "float32", unique_only=True,
+                               jvp=scatter_jvp, transpose=scatter_transpose)
+scatter_add_p = _scatter_primitive("scatter-add", "stablehlo.add", "float32", linear=True,
+                                   transpose=_scatter_add_transpose(1))
+scatter_sub_p = _scatter_primitive("scatter-sub", "stablehlo.subtract", "int32", linear=True,
+                                   transpose=_scatter_add_transpose(-1))
+scatter_mul_p = _scatter_primitive("scatter-mul", "stablehlo.multiply", "int32",
+                                   jvp=scatter_mul_jvp, transpose=scatter_mul_transpose)
 scatter_min_p = _scatter_primitive("scatter-min", "stablehlo.minimum", "float32")
 scatter_max_p = _scatter_primitive("scatter-max", "stablehlo.maximum", "int32")
+scatter_min_p.jvp = _scatter_extremum_jvp(scatter_min_p)
+scatter_max_p.jvp = _scatter_extremum_jvp(scatter_max_p)
 
 
 # ---------------------------------------------------------------- wrappers: gather and scatter

@@ -11,19 +11,26 @@ loop evaluating the classic series / continued fraction (Cephes' igam/igamc algo
 import numpy as np
 
 from numax.core import dtypes
-from numax.core.primitive import Primitive
 from numax.lax._rules import (FLOAT, INEXACT, elementwise_abstract, elementwise_examples,
                               broadcast_scalars, operands)
-from numax.lax.elementwise import binary, compare_hlo, examples_of, neg, unary
+from numax.lax.elementwise import (add, binary, compare_hlo, div, elementwise, examples_of,
+                                   integer_pow, mul, neg, sub, unary)
 from numax.lowering import array_attribute, tensor_type
 
 # ---------------------------------------------------------------- exponentials and logs
 
-exp_p = unary("exp", "stablehlo.exponential", dtypes_=("float32", "complex64"))
-log_p = unary("log", "stablehlo.log", low=0.1, high=5.0, dtypes_=("float32", "complex64"))
-expm1_p = unary("expm1", "stablehlo.exponential_minus_one", dtypes_=("float32", "complex64"))
-log1p_p = unary("log1p", "stablehlo.log_plus_one", low=-0.9, dtypes_=("float32", "complex64"))
-logistic_p = unary("logistic", "stablehlo.logistic", dtypes_=("float32", "complex64"))
+# Derivatives are written as functions of the output where that is cheaper (exp' = exp);
+# they are holomorphic for complex operands (the tangent is multiplied, never conjugated).
+exp_p = unary("exp", "stablehlo.exponential", dtypes_=("float32", "complex64"),
+              partial=lambda out, x: out)
+log_p = unary("log", "stablehlo.log", low=0.1, high=5.0, dtypes_=("float32", "complex64"),
+              tangent=lambda t, out, x: div(t, x))
+expm1_p = unary("expm1", "stablehlo.exponential_minus_one", dtypes_=("float32", "complex64"),
+                partial=lambda out, x: add(out, 1))
+log1p_p = unary("log1p", "stablehlo.log_plus_one", low=-0.9, dtypes_=("float32", "complex64"),
+                tangent=lambda t, out, x: div(t, add(x, 1)))
+logistic_p = unary("logistic", "stablehlo.logistic", dtypes_=("float32", "complex64"),
+                   partial=lambda out, x: mul(out, sub(1, out)))
 
 
 def _exp2_lower(ctx, x):
@@ -33,14 +40,19 @@ def _exp2_lower(ctx, x):
         ctx.op("stablehlo.multiply", [ctx.constant(np.log(2), aval.dtype, aval.shape), x])])
 
 
-exp2_p = Primitive("exp2", abstract_eval=elementwise_abstract("exp2", INEXACT), lower=_exp2_lower,
-                   examples=elementwise_examples(1, ("float32", "complex64")))
+exp2_p = elementwise("exp2", abstract_eval=elementwise_abstract("exp2", INEXACT),
+                     lower=_exp2_lower, examples=elementwise_examples(1, ("float32", "complex64")),
+                     partials=(lambda out, x: mul(out, float(np.log(2))),))
 
 # ---------------------------------------------------------------- roots
 
-sqrt_p = unary("sqrt", "stablehlo.sqrt", low=0.0, dtypes_=("float32", "complex64"))
-rsqrt_p = unary("rsqrt", "stablehlo.rsqrt", low=0.1, dtypes_=("float32", "complex64"))
-cbrt_p = unary("cbrt", "stablehlo.cbrt", FLOAT)
+# sqrt'(0) = 0.5 / 0 = inf and cbrt'(0) = inf, the one-sided limits (as JAX).
+sqrt_p = unary("sqrt", "stablehlo.sqrt", low=0.0, dtypes_=("float32", "complex64"),
+               partial=lambda out, x: div(0.5, out))
+rsqrt_p = unary("rsqrt", "stablehlo.rsqrt", low=0.1, dtypes_=("float32", "complex64"),
+                partial=lambda out, x: mul(-0.5, div(out, x)))
+cbrt_p = unary("cbrt", "stablehlo.cbrt", FLOAT,
+               partial=lambda out, x: mul(1 / 3, integer_pow(out, -2)))
 
 # ---------------------------------------------------------------- trigonometric, hyperbolic
 
@@ -48,35 +60,83 @@ sin_p = unary("sin", "stablehlo.sine", dtypes_=("float32", "complex64"),
               partial=lambda out, x: cos(x))
 cos_p = unary("cos", "stablehlo.cosine", dtypes_=("float32", "complex64"),
               partial=lambda out, x: neg(sin(x)))
-tan_p = unary("tan", "stablehlo.tan", low=-1.5, high=1.5, dtypes_=("float32", "complex64"))
-asin_p = unary("asin", "chlo.asin", low=-0.99, high=0.99, dtypes_=("float32", "complex64"))
-acos_p = unary("acos", "chlo.acos", low=-0.99, high=0.99, dtypes_=("float32", "complex64"))
-atan_p = unary("atan", "chlo.atan", dtypes_=("float32", "complex64"))
-atan2_p = binary("atan2", "stablehlo.atan2", FLOAT, dtypes_=("float32",))
-sinh_p = unary("sinh", "chlo.sinh", dtypes_=("float32", "complex64"))
-cosh_p = unary("cosh", "chlo.cosh", dtypes_=("float32", "complex64"))
-tanh_p = unary("tanh", "stablehlo.tanh", dtypes_=("float32", "complex64"))
-asinh_p = unary("asinh", "chlo.asinh", dtypes_=("float32", "complex64"))
-acosh_p = unary("acosh", "chlo.acosh", low=1.0, high=5.0, dtypes_=("float32", "complex64"))
-atanh_p = unary("atanh", "chlo.atanh", low=-0.99, high=0.99, dtypes_=("float32", "complex64"))
+tan_p = unary("tan", "stablehlo.tan", low=-1.5, high=1.5, dtypes_=("float32", "complex64"),
+              partial=lambda out, x: add(1, mul(out, out)))
+# 1 - x**2 as (1 - x)(1 + x): no cancellation near |x| = 1.
+asin_p = unary("asin", "chlo.asin", low=-0.99, high=0.99, dtypes_=("float32", "complex64"),
+               partial=lambda out, x: rsqrt(mul(sub(1, x), add(1, x))))
+acos_p = unary("acos", "chlo.acos", low=-0.99, high=0.99, dtypes_=("float32", "complex64"),
+               partial=lambda out, x: neg(rsqrt(mul(sub(1, x), add(1, x)))))
+atan_p = unary("atan", "chlo.atan", dtypes_=("float32", "complex64"),
+               tangent=lambda t, out, x: div(t, add(1, mul(x, x))))
+
+
+def _atan2_partial(position):
+    """atan2(x, y) = atan(x / y) in the right quadrant: d/dx = y / (x**2 + y**2) and
+    d/dy = -x / (x**2 + y**2)."""
+    def partial(out, x, y):
+        denominator = add(mul(x, x), mul(y, y))
+        return div(y, denominator) if position == 0 else div(neg(x), denominator)
+    return partial
+
+
+atan2_p = binary("atan2", "stablehlo.atan2", FLOAT, dtypes_=("float32",),
+                 partials=(_atan2_partial(0), _atan2_partial(1)))
+sinh_p = unary("sinh", "chlo.sinh", dtypes_=("float32", "complex64"),
+               partial=lambda out, x: cosh(x))
+cosh_p = unary("cosh", "chlo.cosh", dtypes_=("float32", "complex64"),
+               partial=lambda out, x: sinh(x))
+tanh_p = unary("tanh", "stablehlo.tanh", dtypes_=("float32", "complex64"),
+               partial=lambda out, x: sub(1, mul(out, out)))
+asinh_p = unary("asinh", "chlo.asinh", dtypes_=("float32", "complex64"),
+                partial=lambda out, x: rsqrt(add(mul(x, x), 1)))
+# 1 / (sqrt(x - 1) sqrt(x + 1)): the derivative of acosh's principal branch, also complex.
+acosh_p = unary("acosh", "chlo.acosh", low=1.0, high=5.0, dtypes_=("float32", "complex64"),
+                partial=lambda out, x: mul(rsqrt(sub(x, 1)), rsqrt(add(x, 1))))
+atanh_p = unary("atanh", "chlo.atanh", low=-0.99, high=0.99, dtypes_=("float32", "complex64"),
+                tangent=lambda t, out, x: div(t, mul(sub(1, x), add(1, x))))
 
 # ---------------------------------------------------------------- error and gamma family
 
-erf_p = unary("erf", "chlo.erf", FLOAT, dtypes_=("float32", "bfloat16"))
-erfc_p = unary("erfc", "chlo.erfc", FLOAT)
-erf_inv_p = unary("erf_inv", "chlo.erf_inv", FLOAT, low=-0.99, high=0.99)
-lgamma_p = unary("lgamma", "chlo.lgamma", FLOAT, low=-4.5, high=10.0)
-digamma_p = unary("digamma", "chlo.digamma", FLOAT, low=-4.5, high=10.0)
+_TWO_OVER_SQRT_PI = float(2 / np.sqrt(np.pi))
+erf_p = unary("erf", "chlo.erf", FLOAT, dtypes_=("float32", "bfloat16"),
+              partial=lambda out, x: mul(_TWO_OVER_SQRT_PI, exp(neg(mul(x, x)))))
+erfc_p = unary("erfc", "chlo.erfc", FLOAT,
+               partial=lambda out, x: mul(-_TWO_OVER_SQRT_PI, exp(neg(mul(x, x)))))
+erf_inv_p = unary("erf_inv", "chlo.erf_inv", FLOAT, low=-0.99, high=0.99,
+                  partial=lambda out, x: mul(float(np.sqrt(np.pi) / 2), exp(mul(out, out))))
+lgamma_p = unary("lgamma", "chlo.lgamma", FLOAT, low=-4.5, high=10.0,
+                 partial=lambda out, x: digamma(x))
+digamma_p = unary("digamma", "chlo.digamma", FLOAT, low=-4.5, high=10.0,
+                  partial=lambda out, x: polygamma(1, x))
 bessel_i1e_p = unary("bessel_i1e", "chlo.bessel_i1e", FLOAT, low=-20.0, high=20.0)
+
+
+def _polygamma_dm(out, m, x):
+    raise NotImplementedError(
+        "polygamma(m, x) is not differentiable with respect to its order m, which takes "
+        "integer values only; stop the gradient through m (e.g. pass a constant)")
+
+
 # polygamma(m, x): m holds non-negative integers (as floats of x's dtype).
-polygamma_p = Primitive(
+polygamma_p = elementwise(
     "polygamma", abstract_eval=elementwise_abstract("polygamma", FLOAT),
     lower=lambda ctx, m, x: ctx.op("chlo.polygamma", broadcast_scalars(ctx, [m, x])),
     examples=lambda: [((np.array([0, 1, 2, 3, 1], np.float32),
                         np.array([0.5, 1.0, 2.5, 4.0, 7.0], np.float32)), {}),
-                      ((np.float32(1), np.linspace(0.5, 5, 6, dtype=np.float32)), {})])
-# zeta(x, q): the Hurwitz zeta function sum_k (k + q)**-x.
-zeta_p = binary("zeta", "chlo.zeta", FLOAT, low=1.1, high=6.0, dtypes_=("float32",))
+                      ((np.float32(1), np.linspace(0.5, 5, 6, dtype=np.float32)), {})],
+    partials=(_polygamma_dm, lambda out, m, x: polygamma(add(m, 1), x)))
+
+
+def _zeta_dx(out, x, q):
+    raise NotImplementedError(
+        "zeta(x, q): the derivative with respect to x (-sum_k log(k + q) (k + q)**-x) is not "
+        "implemented (XLA has no op for it, nor does JAX); only q is differentiable")
+
+
+# zeta(x, q): the Hurwitz zeta function sum_k (k + q)**-x; d/dq = -x zeta(x + 1, q).
+zeta_p = binary("zeta", "chlo.zeta", FLOAT, low=1.1, high=6.0, dtypes_=("float32",),
+                partials=(_zeta_dx, lambda out, x, q: mul(neg(x), zeta(add(x, 1), q))))
 
 
 # ---------------------------------------------------------------- igamma, igammac
@@ -257,14 +317,30 @@ def _incomplete_gamma_examples():
     return [((a, x), {}), ((np.float32(2.5), np.linspace(0, 6, 5, dtype=np.float32)), {})]
 
 
-igamma_p = Primitive("igamma", abstract_eval=elementwise_abstract("igamma", FLOAT),
-                     lower=_incomplete_gamma_lower(upper=False),
-                     examples=examples_of(_incomplete_gamma_examples, elementwise_examples(
-                         2, ("float32",), shapes=((3, 4),), low=0.1, high=8.0)))
-igammac_p = Primitive("igammac", abstract_eval=elementwise_abstract("igammac", FLOAT),
-                      lower=_incomplete_gamma_lower(upper=True),
-                      examples=examples_of(_incomplete_gamma_examples, elementwise_examples(
-                          2, ("float32",), shapes=((3, 4),), low=0.1, high=8.0)))
+def _igamma_dx(out, a, x):
+    """d/dx P(a, x) = x**(a - 1) e**-x / Gamma(a), computed in logs."""
+    return exp(sub(mul(sub(a, 1), log(x)), add(x, lgamma(a))))
+
+
+def _igamma_da(out, a, x):
+    raise NotImplementedError(
+        "igamma(a, x) / igammac(a, x): the derivative with respect to a is not implemented "
+        "(it has no closed form; JAX computes it with an igamma_grad_a primitive, which numax "
+        "does not have yet); only x is differentiable")
+
+
+igamma_p = elementwise("igamma", abstract_eval=elementwise_abstract("igamma", FLOAT),
+                       lower=_incomplete_gamma_lower(upper=False),
+                       examples=examples_of(_incomplete_gamma_examples, elementwise_examples(
+                           2, ("float32",), shapes=((3, 4),), low=0.1, high=8.0)),
+                       partials=(_igamma_da, _igamma_dx))
+# Q = 1 - P, so each partial is the negative of igamma's.
+igammac_p = elementwise("igammac", abstract_eval=elementwise_abstract("igammac", FLOAT),
+                        lower=_incomplete_gamma_lower(upper=True),
+                        examples=examples_of(_incomplete_gamma_examples, elementwise_examples(
+                            2, ("float32",), shapes=((3, 4),), low=0.1, high=8.0)),
+                        partials=(lambda out, a, x: neg(_igamma_da(out, a, x)),
+                                  lambda out, a, x: neg(_igamma_dx(out, a, x))))
 
 
 # ---------------------------------------------------------------- public wrappers

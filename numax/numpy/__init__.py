@@ -9,31 +9,48 @@ import numpy as _np
 
 from numax.array import Array as ndarray  # noqa: F401
 from numax.core import dtypes as _dtypes
-from numax.core.dtypes import (bfloat16, bool_, complex64, complex128, finfo, float16,  # noqa: F401
-                               float32, float64, iinfo, int8, int16, int32, int64, issubdtype,
-                               promote_types, result_type, uint8, uint16, uint32, uint64)
-from numax.numpy.creation import (arange, array, asarray, empty, empty_like, eye, full,  # noqa: F401
-                                  full_like, identity, linspace, ones, ones_like, zeros,
-                                  zeros_like)
+from numax.core.dtypes import (finfo, iinfo, issubdtype, promote_types,  # noqa: F401
+                               result_type)
+from numax.numpy.scalar_types import SCALAR_TYPES as _SCALAR_TYPES
+from numax.numpy.creation import (arange, array, asarray, copy, empty, empty_like, eye,  # noqa: F401
+                                  from_dlpack, full, full_like, identity, linspace, ones,
+                                  ones_like, zeros, zeros_like)
 from numax.numpy.ufuncs import (abs, absolute, add, arccos, arccosh, arcsin, arcsinh,  # noqa: F401
                                 arctan, arctan2, arctanh, around, bitwise_and, bitwise_not,
-                                bitwise_or, bitwise_xor, cbrt, ceil, conj, conjugate, cos, cosh,
-                                deg2rad, degrees, divide, divmod, equal, exp, exp2, expm1,
-                                float_power, floor, floor_divide, fmod, greater, greater_equal,
-                                imag, invert, isfinite, isinf, isnan, left_shift, less,
-                                less_equal, log, log1p, log2, log10, logical_and, logical_not,
+                                bitwise_or, bitwise_xor, bitwise_count, cbrt, ceil, conj,
+                                conjugate, copysign, cos, cosh, deg2rad, degrees, divide,
+                                divmod, equal, exp, exp2, expm1, fabs, float_power, floor,
+                                floor_divide, fmax, fmin, fmod, greater, greater_equal,
+                                heaviside, hypot, imag, invert, isfinite, isinf, isnan,
+                                isneginf, isposinf, left_shift, less, less_equal, log, log1p,
+                                log2, log10, logaddexp, logaddexp2, logical_and, logical_not,
                                 logical_or, logical_xor, maximum, minimum, mod, multiply,
                                 negative, nextafter, not_equal, positive, power, rad2deg,
                                 radians, real, reciprocal, remainder, right_shift, rint, round,
-                                sign, sin, sinh, sqrt, square, subtract, tan, tanh, true_divide,
-                                trunc)
+                                sign, signbit, sin, sinc, sinh, sqrt, square, subtract, tan,
+                                tanh, true_divide, trunc)
 from numax.numpy.reductions import (all, amax, amin, any, argmax, argmin, max, mean, min,  # noqa: F401
                                     prod, std, sum, var)
 from numax.numpy.manipulation import (astype, atleast_1d, atleast_2d, atleast_3d,  # noqa: F401
                                broadcast_arrays, broadcast_shapes, broadcast_to, clip,
-                               concatenate, dot, expand_dims, hstack, matmul, moveaxis, ndim,
-                               permute_dims, ravel, reshape, shape, size, squeeze, stack,
-                               swapaxes, transpose, vstack, where)
+                               concatenate, dot, expand_dims, hstack, isscalar, matmul,
+                               moveaxis, ndim, permute_dims, ravel, reshape, shape, size,
+                               squeeze, stack, swapaxes, transpose, vstack, where)
+
+# Scalar types (float32, int8, bfloat16, ...): usable as dtypes and callable like JAX's.
+globals().update(_SCALAR_TYPES)
+bool = _SCALAR_TYPES["bool_"]  # noqa: A001
+single, double = _SCALAR_TYPES["float32"], _SCALAR_TYPES["float64"]
+csingle, cdouble = _SCALAR_TYPES["complex64"], _SCALAR_TYPES["complex128"]
+int_, uint = _SCALAR_TYPES["int64"], _SCALAR_TYPES["uint64"]
+float_, complex_ = _SCALAR_TYPES["float64"], _SCALAR_TYPES["complex128"]
+
+# Array-API spellings of the same functions.
+acos, asin, atan, atan2 = arccos, arcsin, arctan, arctan2
+acosh, asinh, atanh = arccosh, arcsinh, arctanh
+pow = power  # noqa: A001
+bitwise_invert, bitwise_left_shift, bitwise_right_shift = invert, left_shift, right_shift
+concat = concatenate
 
 pi = _np.pi
 e = _np.e
@@ -41,15 +58,12 @@ inf = _np.inf
 nan = _np.nan
 newaxis = None
 euler_gamma = _np.euler_gamma
-int_ = _np.int64
-float_ = _np.float64
-complex_ = _np.complex128
 dtype = _np.dtype
 generic, number, inexact, floating, integer = (_np.generic, _np.number, _np.inexact,
                                                _np.floating, _np.integer)
-signedinteger, unsignedinteger, complexfloating, bool = (_np.signedinteger,  # noqa: A001
-                                                         _np.unsignedinteger,
-                                                         _np.complexfloating, _np.bool_)
+signedinteger, unsignedinteger, complexfloating = (_np.signedinteger, _np.unsignedinteger,
+                                                   _np.complexfloating)
+flexible, character = _np.flexible, _np.character
 
 
 def _install_array_methods():

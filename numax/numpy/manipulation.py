@@ -8,7 +8,9 @@ written on lax primitives with NumPy's argument conventions and error messages.
 import numpy as np
 
 from numax import lax
+from numax.array import Array
 from numax.core import dtypes
+from numax.core.trace import Tracer
 from numax.numpy import _promote
 from numax.numpy._promote import canonicalize_axes, canonicalize_axis, ensure_array, promote
 
@@ -268,6 +270,16 @@ def shape(a):
 
 def ndim(a):
     return np.ndim(a)
+
+
+def isscalar(element):
+    """True for scalars and for 0-d arrays (JAX counts those as scalars, unlike NumPy,
+    so the answer does not change under jit, where scalars become 0-d arrays)."""
+    if isinstance(element, (np.ndarray, Array, Tracer)):
+        return element.ndim == 0
+    if hasattr(element, "__jax_array__"):
+        return np.ndim(element.__jax_array__()) == 0
+    return bool(np.isscalar(element))
 
 
 def size(a, axis=None):

@@ -11,6 +11,7 @@ import numpy as np
 
 from numax import lax
 from numax.core import dtypes
+from numax.core.abstract import TypedScalar
 from numax.numpy._promote import promote_and_broadcast, as_operand, convert
 
 _PYTHON_SCALARS = (bool, int, float, complex)
@@ -329,3 +330,118 @@ bitwise_xor = _binary("bitwise_xor", lax.bitwise_xor)
 left_shift = _binary("left_shift", lax.shift_left)
 right_shift = _binary("right_shift", lambda x, y: lax.shift_right_logical(x, y)
                       if dtypes.is_unsigned(x.dtype) else lax.shift_right_arithmetic(x, y))
+
+
+# ---------------------------------------------------------------- more NumPy functions
+
+def _reject_complex(name, fn):
+    """`fn` on real operands of one shape (lax.select does not broadcast)."""
+    def checked(*args):
+        if dtypes.is_complex(args[0].dtype):
+            raise TypeError(f"numax.numpy.{name} does not support complex inputs")
+        return fn(*_same_shape(*args))
+    return checked
+
+
+def _same_shape(*args):
+    from numax.numpy._promote import broadcast_shapes, broadcast_to
+    args = [_materialize(a) for a in args]
+    shape = broadcast_shapes(*[a.shape for a in args])
+    return [broadcast_to(a, shape) for a in args]
+
+
+fabs = _unary("fabs", _reject_complex("fabs", lax.abs), **_inexact)
+
+
+def _signbit(x):
+    if x.dtype == np.bool_ or dtypes.is_unsigned(x.dtype):
+        return lax.full_like(x, False, dtype=np.bool_)
+    if dtypes.is_integer(x.dtype):
+        return lax.lt(x, _const(0, x))
+    # the sign bit itself, so -0.0 and -nan count as negative
+    bits = {16: np.int16, 32: np.int32, 64: np.int64}[dtypes.itemsize_bits(x.dtype)]
+    return lax.lt(lax.bitcast_convert_type(x, np.dtype(bits)), TypedScalar(0, bits, False))
+
+
+signbit = _unary("signbit", _reject_complex("signbit", _signbit))
+isposinf = _unary("isposinf", _reject_complex(
+    "isposinf", lambda x: lax.eq(x, _const(np.inf, x)) if dtypes.is_float(x.dtype) else
+    lax.full_like(x, False, dtype=np.bool_)))
+isneginf = _unary("isneginf", _reject_complex(
+    "isneginf", lambda x: lax.eq(x, _const(-np.inf, x)) if dtypes.is_float(x.dtype) else
+    lax.full_like(x, False, dtype=np.bool_)))
+
+
+def _copysign(x, y):
+    magnitude = lax.abs(x)
+    return lax.select(_signbit(y), lax.neg(magnitude), magnitude)
+
+
+def _hypot(x, y):
+    """sqrt(x**2 + y**2) without overflow: scale by the larger magnitude. An infinite
+    operand wins over a NaN, as in C's hypot."""
+    x, y = lax.abs(x), lax.abs(y)
+    larger, smaller = lax.max(x, y), lax.min(x, y)
+    zero = _const(0, larger)
+    ratio = lax.div(smaller, lax.select(lax.eq(larger, zero), lax.full_like(larger, 1), larger))
+    result = lax.mul(larger, lax.sqrt(lax.add(_const(1, larger), lax.mul(ratio, ratio))))
+    infinite = lax.bitwise_or(lax.eq(x, _const(np.inf, x)), lax.eq(y, _const(np.inf, y)))
+    return lax.select(infinite, lax.full_like(result, np.inf), result)
+
+
+def _logaddexp(x, y, base2=False):
+    """log(exp(x) + exp(y)) as max + log1p(exp(-|x - y|)); equal infinities (where the
+    difference is NaN) give x + y, which is the right infinity, and NaNs stay NaN."""
+    larger = lax.max(x, y)
+    delta = lax.sub(x, y)
+    if base2:
+        tail = lax.div(lax.log1p(lax.exp2(lax.neg(lax.abs(delta)))), _const(np.log(2), x))
+    else:
+        tail = lax.log1p(lax.exp(lax.neg(lax.abs(delta))))
+    return lax.select(lax.ne(delta, delta), lax.add(x, y), lax.add(larger, tail))
+
+
+def _nan_ignoring(lax_fn):
+    """fmax/fmin: like maximum/minimum, but a NaN loses to a number."""
+    def function(x, y):
+        if not dtypes.is_inexact(x.dtype):
+            return _bool_as(lax_fn, lax.bitwise_or if lax_fn is lax.max else
+                            lax.bitwise_and)(x, y)
+        x, y = _same_shape(x, y)
+        return lax.select(lax.ne(x, x), y, lax.select(lax.ne(y, y), x, lax_fn(x, y)))
+    return function
+
+
+def _heaviside(x, y):
+    zero = _const(0, x)
+    return lax.select(lax.lt(x, zero), lax.full_like(x, 0),
+                      lax.select(lax.gt(x, zero), lax.full_like(x, 1),
+                                 lax.select(lax.eq(x, zero), y, x)))   # x is NaN there
+
+
+def _sinc(x):
+    """sin(pi x) / (pi x), 1 at x == 0."""
+    zero = _const(0, x)
+    is_zero = lax.eq(x, zero)
+    safe = lax.select(is_zero, lax.full_like(x, 1), x)
+    pi_x = lax.mul(safe, _const(np.pi, x))
+    return lax.select(is_zero, lax.full_like(x, 1), lax.div(lax.sin(pi_x), pi_x))
+
+
+def _bitwise_count(x):
+    if not dtypes.is_integer(x.dtype):
+        raise TypeError(f"numax.numpy.bitwise_count takes integers, got {x.dtype}")
+    magnitude = x if dtypes.is_unsigned(x.dtype) else lax.abs(x)
+    return lax.convert_element_type(lax.population_count(magnitude), np.uint8)
+
+
+copysign = _binary("copysign", _reject_complex("copysign", _copysign), to_inexact=True)
+hypot = _binary("hypot", _reject_complex("hypot", _hypot), to_inexact=True)
+logaddexp = _binary("logaddexp", _reject_complex("logaddexp", _logaddexp), to_inexact=True)
+logaddexp2 = _binary("logaddexp2", _reject_complex(
+    "logaddexp2", lambda x, y: _logaddexp(x, y, base2=True)), to_inexact=True)
+fmax = _binary("fmax", _nan_ignoring(lax.max))
+fmin = _binary("fmin", _nan_ignoring(lax.min))
+heaviside = _binary("heaviside", _reject_complex("heaviside", _heaviside), to_inexact=True)
+sinc = _unary("sinc", _sinc, **_inexact)
+bitwise_count = _unary("bitwise_count", _bitwise_count)

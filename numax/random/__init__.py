@@ -1,0 +1,1 @@
+from numax.random.prng import *  # placeholder
