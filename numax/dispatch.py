@@ -21,7 +21,7 @@ from numax.lowering import lower_jaxpr
 class CompiledProgram:
     """A compiled jaxpr: the executable and the avals of its outputs."""
 
-    __slots__ = ("executable", "out_avals", "device", "committed", "text")
+    __slots__ = ("executable", "out_avals", "device", "committed", "text", "_execute", "_handlers")
 
     def __init__(self, executable, out_avals, device, committed, text):
         self.executable = executable
@@ -29,11 +29,14 @@ class CompiledProgram:
         self.device = device
         self.committed = committed
         self.text = text
+        self._execute = executable.loaded.execute_sharded  # bound once: the hot path
+        self._handlers = executable.handlers
 
     def run(self, buffers):
         device, committed = self.device, self.committed
         outs = []
-        for buffer, aval in zip(self.executable.execute(buffers), self.out_avals):
+        results = self._execute(buffers).consume_with_handlers(self._handlers)
+        for buffer, aval in zip(results, self.out_avals):
             array = _new_array(Array)
             array._buf, array.aval, array._device, array._committed, array._npy = \
                 buffer, aval, device, committed, None

@@ -59,7 +59,10 @@ class Primitive:
         self._impl = function
 
     def bind(self, *args, **params):
-        return trace_module._state.trace.process_primitive(self, args, params)
+        trace = trace_module._state.trace
+        if trace is trace_module.EVAL_TRACE and self._impl is None:
+            return trace_module._default_impl[0](self, *args, **params)  # eager fast path
+        return trace.process_primitive(self, args, params)
 
     def __repr__(self):
         return self.name

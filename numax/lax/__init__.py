@@ -15,3 +15,4 @@ from numax.lax.windowed import *  # noqa: F401,F403
 from numax.lax.cumulative import *  # noqa: F401,F403
 from numax.lax.sorting import *  # noqa: F401,F403
 from numax.lax.autodiff_ops import *  # noqa: F401,F403
+from numax.lax.parallel import *  # noqa: F401,F403

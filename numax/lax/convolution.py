@@ -386,7 +386,7 @@ def _conv_transpose_lhs(ct, rhs, lhs_aval, *, window_strides, padding, lhs_dilat
     pads = []
     for i in range(len(window_strides)):
         window = _dilate_size(rhs_shape[rhs_spec[2 + i]], rhs_dilation[i])
-        low = window - padding[i][0]
+        low = window - 1 - padding[i][0]
         total = (lhs_aval.shape[lhs_spec[2 + i]] - 1) * lhs_dilation[i] + window
         pads.append((low, total - _dilate_size(ct_shape[out_spec[2 + i]], window_strides[i]) -
                      low))
@@ -402,7 +402,7 @@ def _conv_transpose_lhs(ct, rhs, lhs_aval, *, window_strides, padding, lhs_dilat
         dimension_numbers=numbers, feature_group_count=groups, batch_group_count=1,
         precision=precision, preferred_element_type=None)
     # With batch groups, feature block g of the result belongs to batch block g of lhs.
-    return _split_off_groups(result, lhs_spec[1], batch_group_count, lhs_spec[0])
+    return _split_off_groups(result, lhs_spec[1], 1, lhs_spec[0])
 
 
 def _conv_transpose_rhs(ct, lhs, rhs_aval, *, window_strides, padding, lhs_dilation,

@@ -644,6 +644,11 @@ def select_n_transpose(ct, which, *cases):
                      if is_undefined(case) else None for i, case in enumerate(cases)]
 
 
+def _unbatched_shape(x, dim):
+    shape = aval_of(x).shape
+    return shape if dim is None else shape[:dim] + shape[dim + 1:]
+
+
 def _to_batched_shape(x, dim, size, shape):
     """x (batch axis `dim`, or None if unbatched) as an array of shape (size, *shape)."""
     from numax.lax.structural import broadcast_in_dim
@@ -674,13 +679,10 @@ def select_n_batch(args, dims):
         if which_dim == axis and aval_of(which).shape == aval_of(args[1]).shape:
             return select_n_p.bind(*args), axis
     size = batch_size(args, dims)
-    case_dim = next((d for d in dims[1:] if d is not None), None)
-    case_shape = list(aval_of(args[1]).shape)
-    if case_dim is not None:
-        del case_shape[case_dim]
-    cases = [_to_batched_shape(c, d, size, tuple(case_shape)) for c, d in zip(args[1:], dims[1:])]
+    case_shape = _unbatched_shape(args[1], dims[1])
+    cases = [_to_batched_shape(c, d, size, case_shape) for c, d in zip(args[1:], dims[1:])]
     if not (which_dim is None and aval_of(which).ndim == 0):
-        which = _to_batched_shape(which, which_dim, size, tuple(case_shape))
+        which = _to_batched_shape(which, which_dim, size, case_shape)
     return select_n_p.bind(which, *cases), 0
 
 
@@ -730,11 +732,9 @@ def clamp_batch(args, dims):
             for b, d in ((lo, dims[0]), (hi, dims[2]))):
         return clamp_p.bind(*args), dims[1]
     size = batch_size(args, dims)
-    shape = list(aval_of(x).shape)
-    if dims[1] is not None:
-        del shape[dims[1]]
+    shape = _unbatched_shape(x, dims[1])
     new_args = [a if d is None and aval_of(a).ndim == 0 and i != 1 else
-                _to_batched_shape(a, d, size, tuple(shape))
+                _to_batched_shape(a, d, size, shape)
                 for i, (a, d) in enumerate(zip(args, dims))]
     return clamp_p.bind(*new_args), 0
 

@@ -16,9 +16,29 @@ from numax.core import dtypes
 from numax.core.abstract import ShapedArray
 from numax.core.errors import NumaxTypeError
 from numax.core.primitive import Primitive
+from numax.lax._ad_rules import Zero, is_zero
 from numax.lax._rules import ANY, COMPLEX, FLOAT, INT, random_array
 from numax.lax.reductions import aval_of, canonical_axis, compare, logical
 from numax.lowering.builder import tensor_type
+from numax.transforms.batching import batch_size, move_axis, to_front
+
+
+def take_along_axis(values, indices, axis):
+    """values[..., indices[..., j, ...], ...] along `axis`: one gather whose other axes are
+    batch axes of both the operand and the indices (their sizes agree). `indices` are in
+    bounds. The tangent rule of sort and top_k."""
+    from numax import lax
+    ndim = aval_of(values).ndim
+    others = tuple(i for i in range(ndim) if i != axis)
+    dimension_numbers = lax.GatherDimensionNumbers(
+        offset_dims=(), collapsed_slice_dims=(axis,), start_index_map=(axis,),
+        operand_batching_dims=others, start_indices_batching_dims=others)
+    return lax.gather(values, lax.expand_dims(indices, (ndim,)), dimension_numbers,
+                      (1,) * ndim, mode=lax.GatherScatterMode.PROMISE_IN_BOUNDS)
+
+
+def _zero_tangent(out):
+    return Zero(aval_of(out).strip_weak_type())
 
 
 # ---------------------------------------------------------------- sort
@@ -93,7 +113,13 @@ def _sort_examples():
     ints = rng.integers(0, 3, size=(3, 5)).astype(np.int32)
     complexes = (rng.integers(0, 2, size=(6,)) + 1j * random_array(rng, (6,), "float32")
                  ).astype(np.complex64)
-    return [((floats,), dict(dimension=1, is_stable=True, num_keys=1)),
+    finite = random_array(rng, (3, 5), "float32")
+    # Finite examples first: the generic derivative check (which takes the first few)
+    # compares with finite differences, which are NaN around infinities and NaNs.
+    return [((finite,), dict(dimension=1, is_stable=True, num_keys=1)),
+            ((ints, finite), dict(dimension=1, is_stable=True, num_keys=1)),
+            ((finite, ints), dict(dimension=0, is_stable=False, num_keys=1)),
+            ((floats,), dict(dimension=1, is_stable=True, num_keys=1)),
             ((floats,), dict(dimension=0, is_stable=False, num_keys=1)),
             ((ints, floats), dict(dimension=1, is_stable=True, num_keys=1)),
             ((ints, floats, ints), dict(dimension=1, is_stable=True, num_keys=2)),
@@ -101,11 +127,36 @@ def _sort_examples():
             ((complexes,), dict(dimension=0, is_stable=True, num_keys=1))]
 
 
+def sort_jvp(primals, tangents, *, dimension, is_stable, num_keys):
+    """Sorting also an iota gives the permutation; every tangent is permuted by it."""
+    from numax import lax
+    shape = aval_of(primals[0]).shape
+    index_dtype = np.int32 if shape[dimension] < 2 ** 31 else np.int64
+    *outs, permutation = sort_p.bind(*primals, lax.broadcasted_iota(index_dtype, shape, dimension),
+                                     dimension=dimension, is_stable=is_stable, num_keys=num_keys)
+    return outs, [_zero_tangent(out) if is_zero(t) else take_along_axis(t, permutation, dimension)
+                  for out, t in zip(outs, tangents)]
+
+
+def sort_batch(args, dims, *, dimension, is_stable, num_keys):
+    """Operands share one batch axis (moved to the front unless they agree); the sorted
+    dimension shifts past it."""
+    if len(set(dims)) != 1:
+        size = batch_size(args, dims)
+        args, dims = [to_front(x, d, size) for x, d in zip(args, dims)], [0] * len(args)
+    dim = dims[0]
+    outs = sort_p.bind(*args, dimension=dimension + (dimension >= dim), is_stable=is_stable,
+                       num_keys=num_keys)
+    return outs, [dim] * len(outs)
+
+
 sort_p = Primitive(
     "sort",
     abstract_eval=_sort_abstract,
     lower=_sort_lower,
     multiple_results=True,
+    jvp=sort_jvp,
+    batch=sort_batch,
     examples=_sort_examples,
 )
 
@@ -157,9 +208,28 @@ def _top_k_examples():
     ties = np.array([[3, 1, 3, 2, 3], [0, 0, 0, 0, 0]], np.int32)
     floats = random_array(rng, (2, 3, 6), "float32")
     floats[0, 0, 4] = np.nan
-    return [((floats,), dict(k=3)), ((ties,), dict(k=4)),
-            ((random_array(rng, (7,), "float32"),), dict(k=7)),
+    finite = random_array(rng, (2, 3, 6), "float32")
+    # Finite examples first: the generic derivative check (which takes the first few)
+    # compares with finite differences, which are NaN around NaNs.
+    return [((finite,), dict(k=3)), ((ties,), dict(k=4)),
+            ((random_array(rng, (7,), "float32"),), dict(k=7)), ((floats,), dict(k=3)),
             ((random_array(rng, (4,), "float32"),), dict(k=0))]
+
+
+def top_k_jvp(primals, tangents, *, k):
+    """The tangents at the returned indices; the indices have none."""
+    (x,), (t,) = primals, tangents
+    values, indices = top_k_p.bind(x, k=k)
+    return [values, indices], [take_along_axis(t, indices, aval_of(x).ndim - 1),
+                               _zero_tangent(indices)]
+
+
+def top_k_batch(args, dims, *, k):
+    """top_k works on the last axis: a batch axis there moves to the front."""
+    (x,), (dim,) = args, dims
+    if dim == aval_of(x).ndim - 1:
+        x, dim = move_axis(x, dim, 0), 0
+    return top_k_p.bind(x, k=k), [dim, dim]
 
 
 top_k_p = Primitive(
@@ -167,6 +237,8 @@ top_k_p = Primitive(
     abstract_eval=_top_k_abstract,
     lower=_top_k_lower,
     multiple_results=True,
+    jvp=top_k_jvp,
+    batch=top_k_batch,
     examples=_top_k_examples,
 )
 

@@ -109,7 +109,6 @@ lgamma_p = unary("lgamma", "chlo.lgamma", FLOAT, low=-4.5, high=10.0,
                  partial=lambda out, x: digamma(x))
 digamma_p = unary("digamma", "chlo.digamma", FLOAT, low=-4.5, high=10.0,
                   partial=lambda out, x: polygamma(1, x))
-bessel_i1e_p = unary("bessel_i1e", "chlo.bessel_i1e", FLOAT, low=-20.0, high=20.0)
 
 
 def _polygamma_dm(out, m, x):
@@ -168,6 +167,7 @@ class _Formula:
     def exp(self, x): return self._op("stablehlo.exponential", x)          # noqa: E704
     def abs(self, x): return self._op("stablehlo.abs", x)                  # noqa: E704
     def lgamma(self, x): return self._op("chlo.lgamma", x)                 # noqa: E704
+    def sqrt(self, x): return self._op("stablehlo.sqrt", x)                # noqa: E704
 
     def compare(self, x, y, direction):
         return compare_hlo(self.ctx, x, y, direction, self.dtype, self.shape)
@@ -343,6 +343,85 @@ igammac_p = elementwise("igammac", abstract_eval=elementwise_abstract("igammac",
                                   lambda out, a, x: neg(_igamma_dx(out, a, x))))
 
 
+# ---------------------------------------------------------------- Bessel functions
+
+# Cephes' Chebyshev coefficients (i0.c, S. L. Moshier) for exp(-x) I0(x) on [0, 8], in the
+# variable x / 2 - 2, and for exp(-x) sqrt(x) I0(x) on [8, inf), in the variable 32 / x - 2.
+_I0E_SMALL = (
+    -4.41534164647933937950e-18, 3.33079451882223809783e-17, -2.43127984654795469359e-16,
+    1.71539128555513303061e-15, -1.16853328779934516808e-14, 7.67618549860493561688e-14,
+    -4.85644678311192946090e-13, 2.95505266312963983461e-12, -1.72682629144155570723e-11,
+    9.67580903537323691224e-11, -5.18979560163526290666e-10, 2.65982372468238665035e-9,
+    -1.30002500998624804212e-8, 6.04699502254191894932e-8, -2.67079385394061173391e-7,
+    1.11738753912010371815e-6, -4.41673835845875056359e-6, 1.64484480707288970893e-5,
+    -5.75419501008210370398e-5, 1.88502885095841655729e-4, -5.76375574538582365885e-4,
+    1.63947561694133579842e-3, -4.32430999505057594430e-3, 1.05464603945949983183e-2,
+    -2.37374148058994688156e-2, 4.93052842396707084878e-2, -9.49010970480476444210e-2,
+    1.71620901522208775349e-1, -3.04682672343198398683e-1, 6.76795274409476084995e-1)
+_I0E_LARGE = (
+    -7.23318048787475395456e-18, -4.83050448594418207126e-18, 4.46562142029675999901e-17,
+    3.46122286769746109310e-17, -2.82762398051658348494e-16, -3.42548561967721913462e-16,
+    1.77256013305652638360e-15, 3.81168066935262242075e-15, -9.55484669882830764870e-15,
+    -4.15056934728722208663e-14, 1.54008621752140982691e-14, 3.85277838274214270114e-13,
+    7.18012445138366623367e-13, -1.79417853150680611778e-12, -1.32158118404477131188e-11,
+    -3.14991652796324136454e-11, 1.18891471078464383424e-11, 4.94060238822496958910e-10,
+    3.39623202570838634515e-9, 2.26666899049817806459e-8, 2.04891858946906374183e-7,
+    2.89137052083475648297e-6, 6.88975834691682398426e-5, 3.36911647825569408990e-3,
+    8.04490411014108831608e-1)
+
+
+def _chebyshev_series(f, y, coefficients):
+    """sum_i c_i T_i(y / 2), halving the last coefficient's term (Cephes' chbevl), by
+    Clenshaw's recurrence from the highest-order coefficient (listed first)."""
+    b0, b1, b2 = f.const(coefficients[0]), f.const(0), None
+    for c in coefficients[1:]:
+        b2, b1 = b1, b0
+        b0 = f.add(f.sub(f.mul(y, b1), b2), f.const(c))
+    return f.mul(f.const(0.5), f.sub(b0, b2))
+
+
+def _bessel_i0e_lower(ctx, x):
+    aval = ctx.aval_out
+    compute = aval.dtype if aval.dtype.itemsize >= 4 else np.dtype(np.float32)
+    if compute != aval.dtype:
+        x = ctx.op("stablehlo.convert", [x], aval.update(dtype=compute))
+    f = _Formula(ctx, aval.shape, compute)
+    magnitude = f.abs(x)
+    small = _chebyshev_series(f, f.sub(f.mul(magnitude, f.const(0.5)), f.const(2)), _I0E_SMALL)
+    large = f.div(_chebyshev_series(f, f.sub(f.div(f.const(32), magnitude), f.const(2)),
+                                    _I0E_LARGE), f.sqrt(magnitude))
+    result = f.where(f.compare(magnitude, f.const(8), "LE"), small, large)
+    if compute != aval.dtype:
+        result = ctx.op("stablehlo.convert", [result])
+    return result
+
+
+def _bessel_i1e_dx(out, x):
+    """d/dx e**-|x| I1(x) = i0e(x) - i1e(x) (sign(x) + 1 / x), which tends to 1/2 at 0."""
+    from numax.lax.elementwise import _full_like, eq, reciprocal, select, sign
+    at_zero = eq(x, 0)
+    safe_x = select(at_zero, _full_like(x, 1), x)
+    slope = sub(bessel_i0e(x), mul(out, add(sign(x), reciprocal(safe_x))))
+    return select(at_zero, _full_like(x, 0.5), slope)
+
+
+# i0e' = i1e - sign(x) i0e (I0' = I1).
+bessel_i0e_p = elementwise(
+    "bessel_i0e", abstract_eval=elementwise_abstract("bessel_i0e", FLOAT),
+    lower=_bessel_i0e_lower,
+    examples=examples_of(elementwise_examples(1, ("float32", "bfloat16"), low=-20.0, high=20.0),
+                         lambda: [((np.array([0.0, 8.0, -8.0, 1e-3, 50.0, np.inf, -np.inf],
+                                             np.float32),), {})]),
+    partials=(lambda out, x: sub(bessel_i1e(x), mul(_sign(x), out)),))
+bessel_i1e_p = unary("bessel_i1e", "chlo.bessel_i1e", FLOAT, low=-20.0, high=20.0,
+                     partial=_bessel_i1e_dx)
+
+
+def _sign(x):
+    from numax.lax.elementwise import sign
+    return sign(x)
+
+
 # ---------------------------------------------------------------- public wrappers
 
 def exp(x):
@@ -487,6 +566,11 @@ def igammac(a, x):
     return igammac_p.bind(*operands(a, x))
 
 
+def bessel_i0e(x):
+    """The exponentially scaled modified Bessel function of order zero, exp(-|x|) I0(x)."""
+    return bessel_i0e_p.bind(*operands(x))
+
+
 def bessel_i1e(x):
     """The exponentially scaled modified Bessel function of order one, exp(-|x|) I1(x)."""
     return bessel_i1e_p.bind(*operands(x))
@@ -496,4 +580,4 @@ __all__ = [name for name in dir() if name.endswith("_p")] + [
     "exp", "exp2", "log", "expm1", "log1p", "logistic", "sqrt", "rsqrt", "cbrt", "sin", "cos",
     "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
     "erf", "erfc", "erf_inv", "lgamma", "digamma", "polygamma", "zeta", "igamma", "igammac",
-    "bessel_i1e"]
+    "bessel_i0e", "bessel_i1e"]

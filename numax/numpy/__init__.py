@@ -66,6 +66,9 @@ signedinteger, unsignedinteger, complexfloating = (_np.signedinteger, _np.unsign
 flexible, character = _np.flexible, _np.character
 
 
+from numax.numpy.vectorize import vectorize  # noqa: F401,E402
+
+
 def _install_array_methods():
     from numax.array import Array
     from numax.core.trace import Tracer

@@ -74,9 +74,9 @@ def getitem(x, index):
         elif isinstance(item, Tracer):
             if not _is_integer_array(item):
                 raise IndexError(f"a traced index must be an integer scalar, got {item.aval}")
-            dynamic[axis] = item
+            dynamic[axis] = item   # the static slice keeps the whole axis
             starts.append(0)
-            limits.append(1)
+            limits.append(size)
             strides.append(1)
         else:
             try:
@@ -102,8 +102,9 @@ def getitem(x, index):
         else:
             x = lax.slice(x, tuple(starts), tuple(limits), tuple(strides))
     if dynamic:
-        zero = np.zeros((), dtypes.canonicalize_dtype(np.int32))
-        start_indices = [_normalize_dynamic(dynamic[i], x.shape[i]) if i in dynamic else zero
+        index_dtype = dtypes.default_int_dtype()
+        zero = np.zeros((), index_dtype)
+        start_indices = [_widen(dynamic[i], index_dtype) if i in dynamic else zero
                          for i in range(x.ndim)]
         slice_sizes = tuple(1 if i in dynamic else d for i, d in enumerate(x.shape))
         x = lax.dynamic_slice(x, start_indices, slice_sizes)
@@ -121,7 +122,8 @@ def getitem(x, index):
     return x
 
 
-def _normalize_dynamic(index, size):
-    """Negative traced indices count from the end, as NumPy's do; lax then clamps."""
-    from numax.numpy import ufuncs
-    return lax.select(ufuncs.less(index, 0), ufuncs.add(index, size), index)
+def _widen(index, index_dtype):
+    """A traced index in the default integer type. lax.dynamic_slice counts negative
+    indices from the end and clamps the rest into range (JAX's rule for traced indices);
+    widening first keeps `index + size` from overflowing an int8 index."""
+    return index if index.dtype == index_dtype else lax.convert_element_type(index, index_dtype)

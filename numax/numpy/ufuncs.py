@@ -10,11 +10,14 @@ operation that implements it.
 import numpy as np
 
 from numax import lax
+from numax.array import Array
 from numax.core import dtypes
 from numax.core.abstract import TypedScalar
 from numax.numpy._promote import promote_and_broadcast, as_operand, convert
 
 _PYTHON_SCALARS = (bool, int, float, complex)
+_INEXACT = frozenset(np.dtype(t) for t in ("float16", "float32", "float64", "complex64",
+                                            "complex128")) | {dtypes.bfloat16}
 
 
 def _unary(name, lax_fn, to_inexact=False, allowed=None, doc=None):
@@ -33,8 +36,13 @@ def _unary(name, lax_fn, to_inexact=False, allowed=None, doc=None):
 
 
 def _binary(name, lax_fn, to_inexact=False, doc=None):
+    qualified = f"numax.numpy.{name}"
+
     def function(x, y, /):
-        x, y = promote_and_broadcast(x, y, name=f"numax.numpy.{name}")
+        if type(x) is Array and type(y) is Array and x.aval is y.aval and \
+                (not to_inexact or x.aval.dtype in _INEXACT):
+            return lax_fn(x, y)  # the eager fast path: nothing to promote or broadcast
+        x, y = promote_and_broadcast(x, y, name=qualified)
         if to_inexact and not dtypes.is_inexact(x.dtype if hasattr(x, "dtype") else
                                                  np.asarray(x).dtype):
             dtype = dtypes.to_inexact_dtype(x.dtype)

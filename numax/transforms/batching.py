@@ -55,8 +55,10 @@ class BatchTrace(Trace):
             value, dim = self.unpack(arg)
             values.append(value)
             dims.append(dim)
+        owns_collective = getattr(primitive, "collective", False) and \
+            self.axis_name is not None and self.axis_name in params.get("axes", ())
         with set_current_trace(self.parent):
-            if all(d is None for d in dims):
+            if all(d is None for d in dims) and not owns_collective:
                 return primitive.bind(*values, **params)
             if primitive.batch is None:
                 raise NotImplementedError(f"Batching rule for '{primitive.name}' not implemented")

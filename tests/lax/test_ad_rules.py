@@ -56,7 +56,10 @@ def _flat(out):
 
 
 def _real_inner(a, b):
-    return np.sum(np.asarray(a, np.complex128) * np.asarray(b, np.complex128))
+    """Re(sum(a * b)), no conjugation: the pairing JAX's transposes are adjoint for (a
+    C-linear map z -> c z transposes to u -> c u; a real input of a complex-valued map gets
+    the real part of its cotangent, e.g. lax.real's transpose is u -> u + 0j)."""
+    return np.sum(np.asarray(a, np.complex128) * np.asarray(b, np.complex128)).real
 
 
 @pytest.mark.parametrize("primitive,args,params", list(_cases()))

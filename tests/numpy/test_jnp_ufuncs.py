@@ -625,3 +625,95 @@ def test_jit_with_python_scalar_keeps_weak_type():
     assert_matches(result, np.arange(4, dtype=np.float32) * 2.5 + 1, F32, weak_type=True)
     g = numax.jit(lambda x: x * 3 + 1)
     assert_matches(g(x), np.arange(4, dtype=np.int8) * 3 + 1, np.dtype(np.int8), weak_type=False)
+
+
+# ---------------------------------------------------------------- less common NumPy functions
+
+# no subnormals: XLA on CPU flushes them to zero (as JAX does)
+EDGE = np.array([0.0, -0.0, 1.5, -2.5, np.inf, -np.inf, np.nan, 3e38, -1e-30, 7.0], np.float32)
+EDGE_Y = np.array([-1.0, 2.0, -0.0, np.nan, 1.0, np.inf, 2.0, 3e38, 5.0, -np.inf], np.float32)
+
+NEW_BINARY = [("copysign", 0), ("hypot", 2e-6), ("logaddexp", 2e-6), ("logaddexp2", 2e-6),
+              ("fmax", 0), ("fmin", 0), ("heaviside", 0)]
+
+
+@pytest.mark.parametrize("name,rtol", NEW_BINARY)
+def test_more_binary_functions(name, rtol):
+    ref = getattr(np, name)
+    with np.errstate(all="ignore"):
+        expected = ref(EDGE, EDGE_Y)
+        expected_scalar = ref(EDGE, np.float32(-0.5))
+    assert_matches(getattr(jnp, name)(jnp.asarray(EDGE), jnp.asarray(EDGE_Y)), expected, F32,
+                   rtol=rtol)
+    assert_matches(getattr(jnp, name)(jnp.asarray(EDGE), -0.5), expected_scalar, F32, rtol=rtol)
+    # broadcasting, and integers promoted to float (fmax/fmin keep integers, as NumPy's)
+    x, y = np.arange(-3, 3, dtype=np.int32).reshape(2, 3), np.array([2, -1, 0], np.int32)
+    dtype = I32 if name in ("fmax", "fmin") else F32
+    with np.errstate(all="ignore"):
+        expected = ref(x.astype(dtype), y.astype(dtype))
+    assert_matches(getattr(jnp, name)(jnp.asarray(x), jnp.asarray(y)), expected, dtype,
+                   rtol=rtol)
+    h = np.array([0.5, -0.25, 2.0], np.float16)
+    with np.errstate(all="ignore"):
+        expected = ref(h.astype(F32), h[::-1].astype(F32)).astype(np.float16)
+    assert_matches(getattr(jnp, name)(jnp.asarray(h), jnp.asarray(h[::-1])), expected,
+                   np.dtype(np.float16))
+
+
+def test_hypot_and_logaddexp_do_not_overflow():
+    big = np.array([3e38, 1e30, -2e38], np.float32)
+    assert_matches(jnp.hypot(jnp.asarray(big), jnp.asarray(big / 2)),
+                   np.hypot(big, big / 2), F32, rtol=2e-6)
+    assert_matches(jnp.logaddexp(jnp.asarray(np.float32([100, -100, 1000])),
+                                 jnp.asarray(np.float32([99, -101, 1000]))),
+                   np.logaddexp(np.float32([100, -100, 1000]), np.float32([99, -101, 1000])),
+                   F32, rtol=2e-6)
+
+
+@pytest.mark.parametrize("name", ["fabs", "signbit", "isposinf", "isneginf", "sinc"])
+def test_more_unary_functions(name):
+    ref = getattr(np, name)
+    with np.errstate(all="ignore"):
+        expected = ref(EDGE)
+    assert_matches(getattr(jnp, name)(jnp.asarray(EDGE)), expected, expected.dtype, rtol=2e-6)
+    x = np.arange(-3, 4, dtype=np.int8)
+    with np.errstate(all="ignore"):
+        expected = ref(x.astype(F32)) if name in ("fabs", "sinc") else ref(x)
+    assert_matches(getattr(jnp, name)(jnp.asarray(x)), expected, expected.dtype, rtol=2e-6)
+    h = np.array([0.5, -0.25, -0.0, np.inf], np.float16)
+    with np.errstate(all="ignore"):
+        expected = ref(h)
+    assert_matches(getattr(jnp, name)(jnp.asarray(h)), expected, expected.dtype)
+
+
+def test_sinc_near_zero_and_integers():
+    x = np.array([0.0, 1e-8, -1e-4, 0.5, 1.0, 2.0, -3.0, 10.25], np.float32)
+    assert_matches(jnp.sinc(jnp.asarray(x)), np.sinc(x), F32, rtol=2e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", INTS + [np.dtype(np.int16), np.dtype(np.uint32)], ids=_name)
+def test_bitwise_count(dtype):
+    info = np.iinfo(dtype)
+    x = np.array([0, 1, 2, 3, 7, info.max, info.min, info.max // 3], dtype)
+    if dtype.kind == "i":
+        x = np.concatenate([x, np.array([-1, -2, -7], dtype)])
+    expected = np.bitwise_count(x)
+    assert_matches(jnp.bitwise_count(jnp.asarray(x)), expected, expected.dtype)
+
+
+def test_array_api_aliases():
+    x = jnp.asarray(np.float32([0.25, 0.5]))
+    for alias, name in (("acos", "arccos"), ("asin", "arcsin"), ("atan", "arctan"),
+                        ("acosh", "arccosh"), ("asinh", "arcsinh"), ("atanh", "arctanh")):
+        arg = x + 1 if alias == "acosh" else x
+        np.testing.assert_array_equal(np.asarray(getattr(jnp, alias)(arg)),
+                                      np.asarray(getattr(jnp, name)(arg)))
+        assert_matches(getattr(jnp, alias)(arg), getattr(np, name)(np.asarray(arg)), F32,
+                       rtol=2e-6)
+    assert_matches(jnp.pow(x, 2), np.float32([0.0625, 0.25]), F32)
+    assert_matches(jnp.atan2(x, x), np.arctan2(np.float32([0.25, 0.5]), np.float32([0.25, 0.5])),
+                   F32, rtol=1e-6)
+    i = jnp.asarray(np.int32([1, 6]))
+    assert_matches(jnp.bitwise_invert(i), np.invert(np.int32([1, 6])), I32)
+    assert_matches(jnp.bitwise_left_shift(i, 2), np.int32([4, 24]), I32)
+    assert_matches(jnp.bitwise_right_shift(i, 1), np.int32([0, 3]), I32)

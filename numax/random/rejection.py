@@ -1,0 +1,669 @@
+"""Samplers that loop until they accept: gamma (Marsaglia–Tsang) and everything drawn
+from it (loggamma, beta, dirichlet, chisquare, t, f, generalized_normal, ball), poisson
+(Knuth below rate 10, Hörmann's transformed rejection above), binomial (geometric-sum
+inversion below mean 10, Hörmann's BTRS above) and multinomial (a chain of binomials).
+
+The loops are written against `lax.while_loop(cond, body, init)`. Until numax.lax has
+one, `while_loop` below unrolls a fixed number of iterations, each applied only while
+`cond` holds, which gives the same result as the loop whenever the loop would have
+ended within that many iterations (the bounds are chosen so that failing to is a
+once-in-1e10-or-rarer event per sample; gamma marks such samples NaN).
+
+Gamma samples carry JAX's implicit reparameterisation gradient with respect to the
+shape parameter: d sample / d a = -(dP/da)(a, x) / p(x; a), P the regularised lower
+incomplete gamma function, evaluated by its series or continued fraction with the
+a-derivative carried along.
+"""
+
+import math
+
+import numpy as np
+
+import numax
+from numax import lax
+from numax import numpy as jnp
+from numax.api import jit
+from numax.core import dtypes
+from numax.core.pytree import tree_map
+from numax.random.distributions import (_rademacher, check_shape, const, exponential_data,
+                                        float_dtype, key_words, normal_data, optional_shape,
+                                        split2, take, uniform_data)
+from numax.random.prng import canonical_shape, split_data
+
+# ---------------------------------------------------------------- the loop
+
+
+def has_while_loop():
+    return getattr(lax, "while_loop", None) is not None
+
+
+def while_loop(cond_fun, body_fun, init_val, *, unrolled):
+    """lax.while_loop when numax has it; until then `unrolled` guarded iterations."""
+    loop = getattr(lax, "while_loop", None)
+    if loop is not None:
+        return loop(cond_fun, body_fun, init_val)
+    state = tree_map(jnp.asarray, init_val)
+    for _ in range(unrolled):
+        keep_going = cond_fun(state)
+        new_state = body_fun(state)
+        state = tree_map(lambda new, old: lax.select(keep_going, jnp.astype(new, old.dtype), old),
+                         new_state, state)
+    return state
+
+
+# ---------------------------------------------------------------- gamma
+
+_GAMMA_OUTER_UNROLL = 8   # Marsaglia–Tsang accepts with probability > 0.95 per round
+_GAMMA_INNER_UNROLL = 4   # P(1 + c x <= 0) < 1e-4 for the boosted shape (d >= 2/3)
+
+
+def _gamma_one(key, alpha, log_space):
+    """One Gamma(alpha) sample (or its log) from one raw key: Marsaglia and Tsang (2000),
+    "A simple method for generating gamma variables", with alpha < 1 boosted to alpha + 1
+    and multiplied by U**(1/alpha)."""
+    dtype = alpha.dtype
+    zero, one = const(dtype, 0), const(dtype, 1)
+    boost_mask = lax.ge(alpha, one)
+    alpha_orig = alpha
+    alpha = lax.select(boost_mask, alpha, lax.add(alpha, one))
+    d = lax.sub(alpha, const(dtype, 1 / 3))
+    c = lax.div(const(dtype, 1 / 3), lax.sqrt(d))
+
+    def rejected(state):
+        _, x_sq, v, u = state
+        squeeze = lax.ge(u, lax.sub(one, lax.mul(const(dtype, 0.0331), lax.mul(x_sq, x_sq))))
+        full = lax.ge(lax.log(u), lax.add(lax.mul(x_sq, const(dtype, 0.5)),
+                                          lax.mul(d, lax.add(lax.sub(one, v), lax.log(v)))))
+        return lax.bitwise_and(squeeze, full)
+
+    def propose(state):
+        key = state[0]
+        key, x_key, u_key = split2(key, 3)
+
+        def next_x(inner):
+            inner_key, _, _ = inner
+            inner_key, subkey = split2(inner_key)
+            x = normal_data(subkey, (), dtype)
+            return inner_key, x, lax.add(one, lax.mul(x, c))
+
+        _, x, v = while_loop(lambda inner: lax.le(inner[2], zero), next_x,
+                             (x_key, zero, const(dtype, -1)), unrolled=_GAMMA_INNER_UNROLL)
+        return key, lax.mul(x, x), lax.mul(lax.mul(v, v), v), uniform_data(u_key, (), dtype)
+
+    key, subkey = split2(key)
+    # The initial state is one that `rejected` rejects, so the loop proposes at least once.
+    final = while_loop(rejected, propose, (key, zero, one, const(dtype, 2)),
+                       unrolled=_GAMMA_OUTER_UNROLL)
+    v = final[2]
+    if log_space:
+        log_u = lax.neg(exponential_data(subkey, (), dtype))   # log(1 - U), never -inf
+        log_boost = lax.select(lax.bitwise_or(boost_mask, lax.eq(log_u, zero)), zero,
+                               lax.mul(log_u, lax.div(one, alpha_orig)))
+        sample = lax.add(lax.add(lax.log(d), lax.log(v)), log_boost)
+    else:
+        u = lax.sub(one, uniform_data(subkey, (), dtype))
+        boost = lax.select(boost_mask, one, lax.pow(u, lax.div(one, alpha_orig)))
+        sample = lax.mul(lax.mul(d, v), boost)
+    if not has_while_loop():
+        sample = lax.select(rejected(final), const(dtype, np.nan), sample)
+    return sample
+
+
+def _gamma_samples(key, a, log_space):
+    """Gamma samples of the shape of `a`: element i uses key i of split(key, a.size)."""
+    shape = tuple(a.shape)
+    size = math.prod(shape)
+    if size == 0:
+        return a
+    keys = split_data(key, size)
+    flat = numax.vmap(lambda k, alpha: _gamma_one(k, alpha, log_space))(
+        keys, lax.reshape(a, (size,)))
+    return lax.reshape(flat, shape)
+
+
+# ---- the implicit gradient d sample / d a
+
+_GRAD_UNROLL = 200      # terms of the series / continued fraction without lax.while_loop
+_GRAD_MAX_ITERATIONS = 2000
+
+
+def _series_and_derivative(a, x):
+    """P(a, x) and dP/da by the series P = x**a e**-x / Gamma(a+1) sum_n x**n / (a+1)_n,
+    for x < a + 1."""
+    dtype = a.dtype
+    eps = const(dtype, dtypes.finfo(dtype).eps)
+
+    def keep_going(state):
+        count, _, term, dterm, total, dtotal = state
+        unconverged = ((jnp.abs(term) > eps * jnp.abs(total)) |
+                       (jnp.abs(dterm) > eps * jnp.abs(dtotal)))
+        return jnp.logical_and(count < _GRAD_MAX_ITERATIONS, jnp.any(unconverged))
+
+    def step(state):
+        count, r, term, dterm, total, dtotal = state
+        r = r + 1
+        dterm = dterm * x / r - term * x / (r * r)       # d/da of term * x / (a + n)
+        term = term * x / r
+        return count + 1, r, term, dterm, total + term, dtotal + dterm
+
+    zeros = jnp.zeros_like(a)
+    state = (jnp.asarray(0), a, jnp.ones_like(a), zeros, jnp.ones_like(a), zeros)
+    _, _, _, _, total, dtotal = while_loop(keep_going, step, state, unrolled=_GRAD_UNROLL)
+    log_prefactor = a * jnp.log(x) - x - lax.lgamma(a + 1)
+    prefactor = jnp.exp(log_prefactor)
+    dlog_prefactor = jnp.log(x) - lax.digamma(a + 1)
+    return prefactor * total, prefactor * (dtotal + total * dlog_prefactor)
+
+
+def _fraction_and_derivative(a, x):
+    """Q(a, x) = 1 - P and dQ/da by Legendre's continued fraction (the recurrence of
+    numerators p and denominators q, with their a-derivatives), for x >= a + 1."""
+    dtype = a.dtype
+    eps = const(dtype, dtypes.finfo(dtype).eps)
+    big = const(dtype, 2.0 ** 52 if dtype == np.float64 else 2.0 ** 24)
+    tiny = const(dtype, dtypes.finfo(dtype).tiny)
+
+    def keep_going(state):
+        count, change = state[0], state[-1]
+        return jnp.logical_and(count < _GRAD_MAX_ITERATIONS, jnp.any(change > eps))
+
+    def step(state):
+        count, y, z, c, p1, p2, q1, q2, dp1, dp2, dq1, dq2, fraction, dfraction, _ = state
+        c = c + 1
+        y = y + 1                       # y = 1 - a + c: dy/da = -1
+        z = z + 2                       # z = x - a + 1 + 2c: dz/da = -1
+        yc = y * c
+        p = p1 * z - p2 * yc
+        q = q1 * z - q2 * yc
+        dp = dp1 * z - p1 - dp2 * yc + p2 * c
+        dq = dq1 * z - q1 - dq2 * yc + q2 * c
+        q_nonzero = q != 0
+        safe_q = jnp.where(q_nonzero, q, 1)
+        ratio = p / safe_q
+        dratio = (dp - ratio * dq) / safe_q
+        change = jnp.where(q_nonzero, jnp.maximum(jnp.abs((fraction - ratio) / ratio),
+                                                  jnp.abs(dfraction - dratio) / jnp.maximum(
+                                                      jnp.abs(dratio), tiny)), 0)
+        fraction = jnp.where(q_nonzero, ratio, fraction)
+        dfraction = jnp.where(q_nonzero, dratio, dfraction)
+        rescale = jnp.abs(p) > big
+        p2, p1, q2, q1, dp2, dp1, dq2, dq1 = (jnp.where(rescale, v / big, v) for v in (
+            p1, p, q1, q, dp1, dp, dq1, dq))
+        return (count + 1, y, z, c, p1, p2, q1, q2, dp1, dp2, dq1, dq2, fraction, dfraction,
+                change)
+
+    y = 1 - a
+    z = x + y + 1
+    p1, q1 = x + 1, z * x
+    zeros, ones = jnp.zeros_like(a), jnp.ones_like(a)
+    state = (jnp.asarray(0), y, z, zeros, p1, ones, q1, x, zeros, zeros, -x, zeros,
+             p1 / q1, (0 - p1 * (-x)) / (q1 * q1), ones)
+    state = while_loop(keep_going, step, state, unrolled=_GRAD_UNROLL)
+    fraction, dfraction = state[12], state[13]
+    log_prefactor = a * jnp.log(x) - x - lax.lgamma(a)
+    prefactor = jnp.exp(log_prefactor)
+    dlog_prefactor = jnp.log(x) - lax.digamma(a)
+    return prefactor * fraction, prefactor * (dfraction + fraction * dlog_prefactor)
+
+
+def random_gamma_grad(a, x):
+    """d x / d a for x ~ Gamma(a) held at a fixed quantile: -(dP/da) / (dP/dx)."""
+    use_fraction = jnp.logical_and(x > 1, x > a)
+    # Each branch sees inputs in its own convergent region (the other is discarded).
+    a_series = jnp.where(use_fraction, 1, a)
+    x_series = jnp.where(use_fraction, 0.5, x)
+    a_fraction = jnp.where(use_fraction, a, 1)
+    x_fraction = jnp.where(use_fraction, x, 2)
+    _, dp_series = _series_and_derivative(a_series, x_series)
+    _, dq_fraction = _fraction_and_derivative(a_fraction, x_fraction)
+    dp_da = jnp.where(use_fraction, -dq_fraction, dp_series)
+    log_density = (a - 1) * jnp.log(x) - x - lax.lgamma(a)
+    grad = -dp_da / jnp.exp(log_density)
+    return jnp.where(x > 0, grad, 0)
+
+
+def _gamma_tangent(a, sample, log_space):
+    if log_space:
+        # d log x / d a = (dx/da) / x; x = exp(log x) may round to 0: use the tiniest float.
+        x = jnp.exp(sample)
+        x = jnp.where(x == 0, const(a.dtype, dtypes.finfo(a.dtype).tiny), x)
+        return random_gamma_grad(a, x) / x
+    return random_gamma_grad(a, sample)
+
+
+def _make_gamma(log_space):
+    def sample(key, a):
+        return _gamma_samples(key, a, log_space)
+    custom_jvp = getattr(numax, "custom_jvp", None)
+    if custom_jvp is None:
+        return sample
+    sample = custom_jvp(sample)
+
+    @sample.defjvp
+    def sample_jvp(primals, tangents):
+        key, a = primals
+        out = sample(key, a)
+        a_dot = tangents[1]
+        return out, a_dot * lax.stop_gradient(_gamma_tangent(a, out, log_space))
+    return sample
+
+
+_gamma_linear_space = _make_gamma(False)
+_gamma_log_space = _make_gamma(True)
+
+
+def gamma_data(key, a, shape, dtype, log_space=False):
+    """Gamma(a) samples (or their logs) of `shape` from one raw key (JAX's `_gamma`)."""
+    a = lax.convert_element_type(a, dtype)
+    if tuple(np.shape(a)) != tuple(shape):
+        a = jnp.broadcast_to(a, shape)
+    return (_gamma_log_space if log_space else _gamma_linear_space)(key, a)
+
+
+_gamma_jit = jit(gamma_data, static_argnums=(2, 3, 4))
+
+
+def gamma(key, a, shape=None, dtype=float):
+    """Gamma(a, 1) samples by Marsaglia–Tsang rejection; differentiable in `a` (implicit
+    reparameterisation)."""
+    data = key_words("gamma", key)
+    dtype = float_dtype("gamma", dtype)
+    shape = optional_shape("gamma", shape, tuple(np.shape(a)))
+    return _gamma_jit(data, a, shape, dtype, False)
+
+
+def loggamma(key, a, shape=None, dtype=float):
+    """log of Gamma(a, 1) samples, computed in log space so small `a` does not underflow."""
+    data = key_words("loggamma", key)
+    dtype = float_dtype("loggamma", dtype)
+    shape = optional_shape("loggamma", shape, tuple(np.shape(a)))
+    return _gamma_jit(data, a, shape, dtype, True)
+
+
+# ---------------------------------------------------------------- built from gamma
+
+def _beta(key, a, b, shape, dtype):
+    a = jnp.broadcast_to(lax.convert_element_type(a, dtype), shape)
+    b = jnp.broadcast_to(lax.convert_element_type(b, dtype), shape)
+    key_a, key_b = split2(key)
+    log_gamma_a = gamma_data(key_a, a, shape, dtype, True)
+    log_gamma_b = gamma_data(key_b, b, shape, dtype, True)
+    # gamma_a / (gamma_a + gamma_b) without underflow: scale both by the larger.
+    log_max = lax.max(log_gamma_a, log_gamma_b)
+    gamma_a_scaled = jnp.exp(log_gamma_a - log_max)
+    gamma_b_scaled = jnp.exp(log_gamma_b - log_max)
+    return gamma_a_scaled / (gamma_a_scaled + gamma_b_scaled)
+
+
+_beta_jit = jit(_beta, static_argnums=(3, 4))
+
+
+def beta(key, a, b, shape=None, dtype=float):
+    """Beta(a, b) samples as G_a / (G_a + G_b) of log-space gamma samples."""
+    data = key_words("beta", key)
+    dtype = float_dtype("beta", dtype)
+    shape = optional_shape("beta", shape, tuple(np.shape(a)), tuple(np.shape(b)))
+    return _beta_jit(data, a, b, shape, dtype)
+
+
+def _dirichlet(key, alpha, shape, dtype):
+    alpha = lax.convert_element_type(alpha, dtype)
+    log_gamma = gamma_data(key, alpha, shape + tuple(alpha.shape[-1:]), dtype, True)
+    largest = jnp.max(log_gamma, axis=-1, keepdims=True)
+    unnormalized = jnp.exp(log_gamma - lax.stop_gradient(largest))
+    return unnormalized / jnp.sum(unnormalized, axis=-1, keepdims=True)
+
+
+_dirichlet_jit = jit(_dirichlet, static_argnums=(2, 3))
+
+
+def dirichlet(key, alpha, shape=None, dtype=float):
+    """Dirichlet(alpha) samples (alpha's last axis is the categories): a softmax of
+    log-space gamma samples."""
+    data = key_words("dirichlet", key)
+    dtype = float_dtype("dirichlet", dtype)
+    if np.ndim(alpha) < 1:
+        raise ValueError(f"dirichlet requires alpha.ndim >= 1, got alpha.ndim == "
+                         f"{np.ndim(alpha)}")
+    alpha_shape = tuple(np.shape(alpha))
+    shape = optional_shape("dirichlet", shape, alpha_shape[:-1])
+    return _dirichlet_jit(data, alpha, shape, dtype)
+
+
+def _chisquare(key, df, shape, dtype):
+    df = lax.convert_element_type(df, dtype)
+    log_g = gamma_data(key, lax.div(df, const(dtype, 2)), shape, dtype, True)
+    return lax.mul(jnp.exp(log_g), const(dtype, 2))
+
+
+_chisquare_jit = jit(_chisquare, static_argnums=(2, 3))
+
+
+def chisquare(key, df, shape=None, dtype=float):
+    """Chi-squared(df) samples: 2 Gamma(df / 2)."""
+    data = key_words("chisquare", key)
+    dtype = float_dtype("chisquare", dtype)
+    shape = optional_shape("chisquare", shape, tuple(np.shape(df)))
+    return _chisquare_jit(data, df, shape, dtype)
+
+
+def _f(key, dfnum, dfden, shape, dtype):
+    dfden = jnp.broadcast_to(lax.convert_element_type(dfden, dtype), shape)
+    dfnum = jnp.broadcast_to(lax.convert_element_type(dfnum, dtype), shape)
+    key_dfd, key_dfn = split2(key)
+    chi2_dfn = _chisquare(key_dfn, dfnum, shape, dtype)
+    chi2_dfd = _chisquare(key_dfd, dfden, shape, dtype)
+    return lax.div(lax.div(chi2_dfn, dfnum), lax.div(chi2_dfd, dfden))
+
+
+_f_jit = jit(_f, static_argnums=(3, 4))
+
+
+def f(key, dfnum, dfden, shape=None, dtype=float):
+    """F(dfnum, dfden) samples: a ratio of scaled chi-squared samples."""
+    data = key_words("f", key)
+    dtype = float_dtype("f", dtype)
+    shape = optional_shape("f", shape, tuple(np.shape(dfnum)), tuple(np.shape(dfden)))
+    return _f_jit(data, dfnum, dfden, shape, dtype)
+
+
+def _t(key, df, shape, dtype):
+    df = lax.convert_element_type(df, dtype)
+    key_n, key_g = split2(key)
+    n = normal_data(key_n, shape, dtype)
+    half_df = lax.div(df, const(dtype, 2))
+    g = gamma_data(key_g, half_df, shape, dtype)
+    return n * jnp.sqrt(half_df / g)
+
+
+_t_jit = jit(_t, static_argnums=(2, 3))
+
+
+def t(key, df, shape=(), dtype=float):
+    """Student's t(df) samples: N(0, 1) * sqrt((df/2) / Gamma(df/2))."""
+    data = key_words("t", key)
+    dtype = float_dtype("t", dtype)
+    shape = optional_shape("t", shape, tuple(np.shape(df)))
+    return _t_jit(data, df, shape, dtype)
+
+
+def _generalized_normal(key, p, shape, dtype):
+    p = lax.convert_element_type(p, dtype)
+    key_g, key_r = split2(key)
+    g = gamma_data(key_g, 1 / p, shape, dtype)
+    r = _rademacher(key_r, shape, dtype)
+    return r * g ** (1 / p)
+
+
+_generalized_normal_jit = jit(_generalized_normal, static_argnums=(2, 3))
+
+
+def generalized_normal(key, p, shape=(), dtype=float):
+    """Generalized normal samples, density proportional to exp(-|x|**p): a random sign
+    times Gamma(1/p) ** (1/p)."""
+    data = key_words("generalized_normal", key)
+    dtype = float_dtype("generalized_normal", dtype)
+    shape = canonical_shape("generalized_normal", shape)
+    check_shape("generalized_normal", shape, tuple(np.shape(p)))
+    return _generalized_normal_jit(data, p, shape, dtype)
+
+
+def _ball(key, d, p, shape, dtype):
+    key_g, key_e = split2(key)
+    g = _generalized_normal(key_g, p, (*shape, d), dtype)
+    e = exponential_data(key_e, shape, dtype)
+    return g / jnp.expand_dims((jnp.sum(jnp.abs(g) ** p, axis=-1) + e) ** (1 / p), -1)
+
+
+_ball_jit = jit(_ball, static_argnums=(1, 2, 3, 4))
+
+
+def ball(key, d, p=2, shape=(), dtype=float):
+    """Points uniform in the d-dimensional unit p-norm ball (Barthe, Guédon, Mendelson
+    and Naor: generalized normals divided by (sum |g|**p + E) ** (1/p))."""
+    data = key_words("ball", key)
+    dtype = float_dtype("ball", dtype)
+    d = int(d)
+    if d < 1:
+        raise ValueError(f"ball: the dimension d must be a positive integer, got {d}")
+    return _ball_jit(data, d, float(p), canonical_shape("ball", shape), dtype)
+
+
+# ---------------------------------------------------------------- poisson
+
+_KNUTH_UNROLL = 48      # rate < 10: P(N >= 47) < 1e-14 per sample
+_REJECTION_UNROLL = 16  # acceptance > 0.75 per round
+
+
+def _poisson_knuth(key, lam, shape, dtype):
+    """Knuth: count uniforms until their product falls below exp(-lam) (all samples in
+    lock step, each with its own counter)."""
+    def body(carry):
+        i, k, rng, log_prod = carry
+        rng, subkey = split2(rng)
+        k = lax.select(log_prod > -lam, k + 1, k)
+        u = uniform_data(subkey, shape, np.dtype(np.float32))
+        return i + 1, k, rng, log_prod + jnp.log(u)
+
+    def keep_going(carry):
+        return jnp.any(carry[3] > -lam)
+
+    k_init = jnp.zeros(shape, dtype)
+    log_init = jnp.zeros(shape, np.float32)
+    k = while_loop(keep_going, body, (jnp.asarray(0), k_init, key, log_init),
+                   unrolled=_KNUTH_UNROLL)[1]
+    return (k - 1).astype(dtype)
+
+
+def _poisson_rejection(key, lam, shape, dtype):
+    """Hörmann (1993), "The transformed rejection method for generating Poisson random
+    variables" (PTRS), for rates >= 10."""
+    log_lam = lax.log(lam)
+    b = 0.931 + 2.53 * lax.sqrt(lam)
+    a = -0.059 + 0.02483 * b
+    inv_alpha = 1.1239 + 1.1328 / (b - 3.4)
+    v_r = 0.9277 - 3.6224 / (b - 2)
+
+    def body(carry):
+        i, k_out, accepted, key = carry
+        key, subkey_0, subkey_1 = split2(key, 3)
+        u = uniform_data(subkey_0, shape, lam.dtype) - 0.5
+        v = uniform_data(subkey_1, shape, lam.dtype)
+        u_shifted = 0.5 - jnp.abs(u)
+        k = lax.floor((2 * a / u_shifted + b) * u + lam + 0.43)
+        s = lax.log(v * inv_alpha / (a / (u_shifted * u_shifted) + b))
+        t = -lam + k * log_lam - lax.lgamma(k + 1)
+        accept1 = (u_shifted >= 0.07) & (v <= v_r)
+        reject = (k < 0) | ((u_shifted < 0.013) & (v > u_shifted))
+        accept2 = s <= t
+        accept = accept1 | (~reject & accept2)
+        k_out = lax.select(accept, k, k_out)
+        return i + 1, k_out, accepted | accept, key
+
+    def keep_going(carry):
+        return jnp.any(~carry[2])
+
+    k_init = jnp.full(shape, -1, lam.dtype)
+    accepted = jnp.zeros(shape, np.bool_)
+    k = while_loop(keep_going, body, (jnp.asarray(0), k_init, accepted, key),
+                   unrolled=_REJECTION_UNROLL)[1]
+    return k.astype(dtype)
+
+
+def _poisson(key, lam, shape, dtype):
+    lam = lax.convert_element_type(jnp.broadcast_to(lam, shape), np.float32)
+    use_knuth = jnp.isnan(lam) | (lam < 10)
+    lam_knuth = lax.select(use_knuth, lam, jnp.zeros_like(lam))
+    # Rejection's acceptance rate peaks as the rate grows; park the Knuth lanes at a
+    # large rate so they accept at once.
+    lam_rejection = lax.select(use_knuth, jnp.full_like(lam, 1e5), lam)
+    result = lax.select(use_knuth, _poisson_knuth(key, lam_knuth, shape, dtype),
+                        _poisson_rejection(key, lam_rejection, shape, dtype))
+    return lax.select(lam == 0, jnp.zeros_like(result), result)
+
+
+_poisson_jit = jit(_poisson, static_argnums=(2, 3))
+
+
+def poisson(key, lam, shape=None, dtype=int):
+    """Poisson(lam) samples (Knuth's method below lam = 10, transformed rejection above)."""
+    data = key_words("poisson", key)
+    dtype = dtypes.canonicalize_dtype(dtype)
+    if not dtypes.is_integer(dtype):
+        raise ValueError(f"dtype argument to `poisson` must be an int dtype, got {dtype}")
+    shape = tuple(np.shape(lam)) if shape is None else canonical_shape("poisson", shape)
+    return _poisson_jit(data, lam, shape, dtype)
+
+
+# ---------------------------------------------------------------- binomial, multinomial
+
+def _stirling_tail(k):
+    """log(k!) - [log(sqrt(2 pi)) + (k + 1/2) log(k + 1) - (k + 1)]: a table for k <= 9,
+    the asymptotic series beyond."""
+    table = np.array([math.lgamma(i + 1) - (0.5 * math.log(2 * math.pi) + (i + 0.5) *
+                      math.log(i + 1) - (i + 1)) for i in range(10)], k.dtype)
+    kp1 = jnp.maximum(k, 9) + 1
+    kp1sq = kp1 * kp1
+    approx = (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / kp1
+    index = jnp.astype(jnp.clip(k, 0, 9), np.int32)
+    small = take(jnp.asarray(table), index, 0)
+    return jnp.where(k <= 9, small, approx)
+
+
+_INVERSION_UNROLL = 48  # mean <= 10: P(more than 46 successes) < 1e-14 per sample
+_BTRS_UNROLL = 16
+
+
+def _binomial_inversion(key, count, prob, shape, dtype):
+    """Sum geometric waiting times until they exceed `count`: the number of them that fit
+    is Binomial(count, prob)."""
+    log1minusprob = jnp.log1p(-prob)
+
+    def body(carry):
+        i, num_geom, geom_sum, key = carry
+        subkey, key = split2(key)
+        num_geom_out = lax.select(geom_sum <= count, num_geom + 1, num_geom)
+        u = uniform_data(subkey, shape, prob.dtype)
+        geom = jnp.ceil(jnp.log(u) / log1minusprob)
+        return i + 1, num_geom_out, geom_sum + geom, key
+
+    def keep_going(carry):
+        return jnp.any(carry[2] <= count)
+
+    zeros = jnp.zeros(shape, prob.dtype)
+    k = while_loop(keep_going, body, (jnp.asarray(0), zeros, zeros, key),
+                   unrolled=_INVERSION_UNROLL)[1]
+    return (k - 1).astype(dtype)
+
+
+def _btrs(key, count, prob, shape, dtype):
+    """Hörmann (1993), "The generation of binomial random variates" (BTRS)."""
+    stddev = jnp.sqrt(count * prob * (1 - prob))
+    b = 1.15 + 2.53 * stddev
+    a = -0.0873 + 0.0248 * b + 0.01 * prob
+    c = count * prob + 0.5
+    v_r = 0.92 - 4.2 / b
+    r = prob / (1 - prob)
+    alpha = (2.83 + 5.1 / b) * stddev
+    m = jnp.floor((count + 1) * prob)
+
+    def body(carry):
+        i, k_out, accepted, key = carry
+        key, subkey_0, subkey_1 = split2(key, 3)
+        u = uniform_data(subkey_0, shape, prob.dtype) - 0.5
+        v = uniform_data(subkey_1, shape, prob.dtype)
+        us = 0.5 - jnp.abs(u)
+        accept1 = (us >= 0.07) & (v <= v_r)
+        k = jnp.floor((2 * a / us + b) * u + c)
+        reject = (k < 0) | (k > count)
+        k_safe = jnp.clip(k, 0, count)
+        log_v = jnp.log(v * alpha / (a / (us * us) + b))
+        upper_bound = ((m + 0.5) * jnp.log((m + 1) / (r * (count - m + 1)))
+                       + (count + 1) * jnp.log((count - m + 1) / (count - k_safe + 1))
+                       + (k_safe + 0.5) * jnp.log(r * (count - k_safe + 1) / (k_safe + 1))
+                       + _stirling_tail(m) + _stirling_tail(count - m)
+                       - _stirling_tail(k_safe) - _stirling_tail(count - k_safe))
+        accept = accept1 | (~reject & (log_v <= upper_bound))
+        k_out = lax.select(accept & ~accepted, k, k_out)
+        return i + 1, k_out, accepted | accept, key
+
+    def keep_going(carry):
+        return jnp.any(~carry[2])
+
+    k_init = jnp.full(shape, -1, prob.dtype)
+    accepted = jnp.zeros(shape, np.bool_)
+    k = while_loop(keep_going, body, (jnp.asarray(0), k_init, accepted, key),
+                   unrolled=_BTRS_UNROLL)[1]
+    return k.astype(dtype)
+
+
+def _binomial(key, count, prob, shape, dtype):
+    prob = jnp.broadcast_to(lax.convert_element_type(prob, dtype), shape)
+    count = jnp.broadcast_to(lax.convert_element_type(count, dtype), shape)
+    p_lt_half = prob < 0.5
+    q = lax.select(p_lt_half, prob, 1.0 - prob)
+    count_nan_or_neg = jnp.isnan(count) | (count < 0.0)
+    count_inf = jnp.isinf(count)
+    q_is_nan = jnp.isnan(q)
+    q_l_0 = q < 0.0
+    q = lax.select(q_is_nan | q_l_0, jnp.full_like(q, 0.01), q)
+    use_inversion = count_nan_or_neg | (count * q <= 10.0)
+    count = jnp.floor(count)     # like NumPy, a fractional count rounds down
+    count_inv = lax.select(use_inversion, count, jnp.zeros_like(count))
+    count_btrs = lax.select(use_inversion, jnp.full_like(count, 1e4), count)
+    q_btrs = lax.select(use_inversion, jnp.full_like(q, 0.5), q)
+    samples = lax.select(use_inversion,
+                         _binomial_inversion(key, count_inv, q, shape, dtype),
+                         _btrs(key, count_btrs, q_btrs, shape, dtype))
+    invalid = q_l_0 | q_is_nan | count_nan_or_neg
+    samples = lax.select(invalid, jnp.full_like(samples, np.nan), samples)
+    samples = lax.select(count_inf & ~invalid, jnp.full_like(samples, np.inf), samples)
+    # Samples were drawn for min(p, 1 - p); flip back for p >= 1/2.
+    return lax.select(p_lt_half | count_nan_or_neg | q_is_nan | count_inf, samples,
+                      count.astype(dtype) - samples)
+
+
+_binomial_jit = jit(_binomial, static_argnums=(3, 4))
+
+
+def binomial(key, n, p, shape=None, dtype=float):
+    """Binomial(n, p) samples as floats (inversion by geometric sums when n min(p, 1-p)
+    <= 10, Hörmann's BTRS otherwise). NaN for invalid n or p; inf for infinite n."""
+    data = key_words("binomial", key)
+    dtype = float_dtype("binomial", dtype)
+    shape = optional_shape("binomial", shape, tuple(np.shape(n)), tuple(np.shape(p)))
+    return _binomial_jit(data, n, p, shape, dtype)
+
+
+def _multinomial(key, n, p, shape, dtype):
+    n = jnp.broadcast_to(n, shape[:-1])
+    p = jnp.moveaxis(jnp.broadcast_to(p, shape), -1, 0)
+    remaining = lax.cumsum(p, 0, reverse=True)
+    ratios = p / jnp.where(remaining == 0, 1, remaining)
+    categories = shape[-1]
+    keys = split2(key, categories)
+    remainder, counts = n, []
+    for i in range(categories):
+        ratio = jnp.clip(ratios[i], 0, 1)
+        count = _binomial(keys[i], remainder, ratio, tuple(shape[:-1]), remainder.dtype)
+        counts.append(count)
+        remainder = remainder - count
+    return jnp.astype(jnp.stack(counts, axis=-1), dtype)
+
+
+_multinomial_jit = jit(_multinomial, static_argnums=(3, 4))
+
+
+def multinomial(key, n, p, *, shape=None, dtype=float, unroll=1):
+    """Multinomial(n, p) counts over p's last axis: a binomial per category of what the
+    earlier categories left."""
+    data = key_words("multinomial", key)
+    n, p = jnp.asarray(n), jnp.asarray(p)
+    common = jnp.result_type(n, p)
+    if not dtypes.is_inexact(common):
+        common = dtypes.canonicalize_dtype(float)
+    n, p = jnp.astype(n, common), jnp.astype(p, common)
+    shape = tuple(p.shape) if shape is None else canonical_shape("multinomial", shape)
+    if not shape:
+        raise ValueError("multinomial: p must have at least one axis (the categories)")
+    return _multinomial_jit(data, n, p, shape, dtypes.canonicalize_dtype(dtype))
