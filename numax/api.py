@@ -387,8 +387,10 @@ class JitFunction:
         return tuple(i for i, donated in enumerate(tree_leaves(marks)) if donated)
 
     def _prune(self, closed, num_consts):
-        """The program without unused arguments (unless keep_unused), and which were kept."""
-        jaxpr = closed.jaxpr
+        """The program without dead equations and unused arguments (unless keep_unused),
+        and which arguments were kept."""
+        from numax.core.ir import dce
+        jaxpr = dce(closed.jaxpr)
         kept = list(range(len(jaxpr.invars) - num_consts))
         if not self.keep_unused:
             used = _used_inputs(jaxpr)
@@ -465,10 +467,9 @@ def _used_inputs(jaxpr):
 
 
 def _select_inputs(closed, positions):
-    from numax.core.ir import ClosedJaxpr, Jaxpr
-    jaxpr = closed.jaxpr
-    if len(positions) == len(jaxpr.invars):
-        return closed
+    """The program over the inputs at `positions`, without dead equations."""
+    from numax.core.ir import ClosedJaxpr, Jaxpr, dce
+    jaxpr = dce(closed.jaxpr)
     invars = [jaxpr.invars[i] for i in positions]
     return ClosedJaxpr(Jaxpr((), invars, jaxpr.outvars, jaxpr.eqns), ())
 

@@ -15,7 +15,7 @@ _new_array = object.__new__
 from numax.core.abstract import TypedScalar
 from numax.core.ir import ClosedJaxpr, Equation, Jaxpr, Var
 from numax.core.trace import Tracer, raise_escaped, set_default_impl
-from numax.lowering import lower_jaxpr
+from numax.lowering import lower_module
 
 
 class CompiledProgram:
@@ -45,10 +45,11 @@ class CompiledProgram:
 
 
 def compile_jaxpr(closed_jaxpr, device, committed=False, donated=(), name="main_module"):
-    text = lower_jaxpr(closed_jaxpr, name=name, donated=donated)
+    lowered = lower_module(closed_jaxpr, name=name, donated=donated, platform=device.platform)
     out_avals = tuple(closed_jaxpr.out_avals)
-    executable = runtime.compile_module(text, [device], out_avals)
-    return CompiledProgram(executable, out_avals, device, committed, text)
+    executable = runtime.compile_module(lowered.text, [device], out_avals,
+                                        host_callbacks=lowered.host_callbacks)
+    return CompiledProgram(executable, out_avals, device, committed, lowered.text)
 
 
 _scalar_arrays = {}

@@ -245,3 +245,17 @@ def literal(value, aval):
     """A Literal for a Python/NumPy scalar of abstract value `aval`."""
     assert isinstance(aval, ShapedArray) and aval.ndim == 0
     return Literal(value, aval)
+
+
+def dce(jaxpr):
+    """The program without equations whose results are never used (equations of primitives
+    with effects are always kept). Inputs and outputs are unchanged."""
+    live = {v for v in jaxpr.outvars if type(v) is Var}
+    kept = []
+    for eqn in reversed(jaxpr.eqns):
+        if eqn.primitive.effects or any(v in live for v in eqn.outvars):
+            kept.append(eqn)
+            live.update(v for v in eqn.invars if type(v) is Var)
+    if len(kept) == len(jaxpr.eqns):
+        return jaxpr
+    return Jaxpr(jaxpr.constvars, jaxpr.invars, jaxpr.outvars, kept[::-1])

@@ -280,7 +280,10 @@ def _conv_examples():
              lhs_dilation=None, rhs_dilation=None, layout=None, groups=1, batch_groups=1,
              precision=None, preferred=None):
         spatial = len(lhs_shape) - 2
-        args = (random_array(rng, lhs_shape, dtype), random_array(rng, rhs_shape, dtype))
+        # Values in [-1, 1] keep float32 sums small, so that checks comparing two summation
+        # orders (vmap folds the batch into groups) hold at tight absolute tolerances.
+        args = (random_array(rng, lhs_shape, dtype, -1.0, 1.0),
+                random_array(rng, rhs_shape, dtype, -1.0, 1.0))
         return args, dict(
             window_strides=tuple(strides or (1,) * spatial),
             padding=tuple(padding or ((0, 0),) * spatial),
@@ -290,10 +293,16 @@ def _conv_examples():
             feature_group_count=groups, batch_group_count=batch_groups, precision=precision,
             preferred_element_type=None if preferred is None else np.dtype(preferred))
     return [
+        # The registry-wide AD and batching checkers look at the first few examples only, so
+        # these lead: feature groups, batch groups, strides, negative padding, dilations.
+        case((2, 5, 6, 4), (3, 3, 2, 6), strides=(2, 1), padding=((1, 1), (0, 2)),
+             layout=("NHWC", "HWIO", "NHWC"), groups=2),
+        case((4, 3, 9, 5), (4, 3, 2, 2), strides=(1, 2), padding=((1, -1), (0, 1)),
+             lhs_dilation=(1, 2), rhs_dilation=(2, 1), batch_groups=2),
+        case((1, 2, 9), (3, 2, 4), lhs_dilation=(2,), rhs_dilation=(2,), padding=((2, -1),)),
         case((2, 3, 6, 5), (4, 3, 3, 2)),
         case((2, 7, 6, 3), (3, 3, 3, 4), strides=(2, 1), padding=((1, 1), (0, 2)),
              layout=("NHWC", "HWIO", "NHWC")),
-        case((1, 2, 9), (3, 2, 4), lhs_dilation=(2,), rhs_dilation=(2,), padding=((2, -1),)),
         case((1, 2, 4, 3, 3), (2, 2, 2, 2, 2), strides=(1, 2, 1)),
         case((2, 4, 5, 5), (6, 2, 3, 3), groups=2),
         case((4, 3, 5, 5), (4, 3, 2, 2), batch_groups=2),
@@ -402,7 +411,7 @@ def _conv_transpose_lhs(ct, rhs, lhs_aval, *, window_strides, padding, lhs_dilat
         dimension_numbers=numbers, feature_group_count=groups, batch_group_count=1,
         precision=precision, preferred_element_type=None)
     # With batch groups, feature block g of the result belongs to batch block g of lhs.
-    return _split_off_groups(result, lhs_spec[1], 1, lhs_spec[0])
+    return _split_off_groups(result, lhs_spec[1], batch_group_count, lhs_spec[0])
 
 
 def _conv_transpose_rhs(ct, lhs, rhs_aval, *, window_strides, padding, lhs_dilation,

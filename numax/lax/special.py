@@ -13,8 +13,9 @@ import numpy as np
 from numax.core import dtypes
 from numax.lax._rules import (FLOAT, INEXACT, elementwise_abstract, elementwise_examples,
                               broadcast_scalars, operands)
-from numax.lax.elementwise import (add, binary, compare_hlo, div, elementwise, examples_of,
-                                   integer_pow, mul, neg, sub, unary)
+from numax.lax.elementwise import (_full_like, add, binary, compare_hlo, div, elementwise, eq,
+                                   examples_of, integer_pow, mul, neg, reciprocal, select, sign,
+                                   sub, unary)
 from numax.lowering import array_attribute, tensor_type
 
 # ---------------------------------------------------------------- exponentials and logs
@@ -398,7 +399,6 @@ def _bessel_i0e_lower(ctx, x):
 
 def _bessel_i1e_dx(out, x):
     """d/dx e**-|x| I1(x) = i0e(x) - i1e(x) (sign(x) + 1 / x), which tends to 1/2 at 0."""
-    from numax.lax.elementwise import _full_like, eq, reciprocal, select, sign
     at_zero = eq(x, 0)
     safe_x = select(at_zero, _full_like(x, 1), x)
     slope = sub(bessel_i0e(x), mul(out, add(sign(x), reciprocal(safe_x))))
@@ -412,14 +412,9 @@ bessel_i0e_p = elementwise(
     examples=examples_of(elementwise_examples(1, ("float32", "bfloat16"), low=-20.0, high=20.0),
                          lambda: [((np.array([0.0, 8.0, -8.0, 1e-3, 50.0, np.inf, -np.inf],
                                              np.float32),), {})]),
-    partials=(lambda out, x: sub(bessel_i1e(x), mul(_sign(x), out)),))
+    partials=(lambda out, x: sub(bessel_i1e(x), mul(sign(x), out)),))
 bessel_i1e_p = unary("bessel_i1e", "chlo.bessel_i1e", FLOAT, low=-20.0, high=20.0,
                      partial=_bessel_i1e_dx)
-
-
-def _sign(x):
-    from numax.lax.elementwise import sign
-    return sign(x)
 
 
 # ---------------------------------------------------------------- public wrappers

@@ -77,6 +77,7 @@ class FunctionBuilder:
         self.module = module
         self.lines = []
         self.indent = indent
+        self.token = None  # the !stablehlo.token ordering this body's ordered effects, once used
 
     def fresh(self):
         return self.module.fresh_name()
@@ -128,13 +129,21 @@ def _identifier(name):
 
 
 class ModuleBuilder:
-    """A module under construction: private functions for sub-programs plus @main."""
+    """A module under construction: private functions for sub-programs plus @main, and the
+    Python host callbacks its custom calls refer to by index (compiled along with it)."""
 
-    def __init__(self, name="numax"):
+    def __init__(self, name="numax", platform="cpu"):
         self.name = _identifier(name)
+        self.platform = platform
         self.counter = 0
         self.functions = []
         self.function_names = set()
+        self.host_callbacks = []
+
+    def add_host_callback(self, function):
+        """Registers a Python function for a host-callback custom call; returns its index."""
+        self.host_callbacks.append(function)
+        return len(self.host_callbacks) - 1
 
     def fresh_name(self):
         self.counter += 1

@@ -6,11 +6,21 @@ sub-programs become private functions called with `func.call` (one function per
 distinct jaxpr, so modules stay small). Checks that every rule returned values of the
 types the primitive's abstract evaluation promised, so a bad rule fails here with the
 primitive's name rather than deep inside XLA.
+
+Effects: a primitive with `effects` whose equation has `ordered=True` (host callbacks
+that must run in program order) is ordered by a `!stablehlo.token` threaded through
+the equations that ask for it (`LoweringRuleContext.ordered_token`); a private
+function whose program contains such an equation takes the token as its first
+argument and returns it as its first result, so the order holds across calls.
+`lower_module` returns the module text with the Python host callbacks its custom
+calls refer to by index; they are compiled together (runtime/callbacks.py).
 """
+
+import collections
 
 import numpy as np
 
-from numax.core.ir import ClosedJaxpr, Literal
+from numax.core.ir import ClosedJaxpr, Jaxpr, Literal
 from numax.lowering.builder import (FunctionBuilder, ModuleBuilder, Value, aval_type,
                                     dense_attribute, tensor_type)
 
@@ -61,10 +71,36 @@ class LoweringRuleContext:
 
     def call(self, closed_jaxpr, operands, name="fn"):
         """Calls a sub-program (lowered once per module as a private function)."""
-        callee = lower_private_function(self.builder.module, closed_jaxpr, name)
-        return self.builder.op("func.call", list(operands),
-                               [aval_type(a) for a in closed_jaxpr.out_avals],
-                               {"callee": f"@{callee}"})
+        module = self.builder.module
+        callee = lower_private_function(module, closed_jaxpr, name)
+        result_types = [aval_type(a) for a in closed_jaxpr.out_avals]
+        if not _needs_token(module, closed_jaxpr.jaxpr):
+            return self.builder.op("func.call", list(operands), result_types,
+                                   {"callee": f"@{callee}"})
+        outs = self.builder.op("func.call", [self.ordered_token()] + list(operands),
+                               [TOKEN_TYPE] + result_types, {"callee": f"@{callee}"})
+        self.set_ordered_token(outs[0])
+        return outs[1:]
+
+    @property
+    def platform(self):
+        """The platform the module is compiled for ("cpu", "cuda", ...)."""
+        return self.builder.module.platform
+
+    def add_host_callback(self, function):
+        """Registers a Python function for a host-callback custom call; returns its index."""
+        return self.builder.module.add_host_callback(function)
+
+    def ordered_token(self):
+        """The token that orders this body's ordered effects (created on first use)."""
+        builder = self.builder
+        if builder.token is None:
+            builder.token = builder.op("stablehlo.after_all", [], [TOKEN_TYPE])[0]
+        return builder.token
+
+    def set_ordered_token(self, token):
+        """Records the token an ordered effect returned: the next one waits for it."""
+        self.builder.token = token
 
     def lower_jaxpr_inline(self, closed_jaxpr, operands):
         """Lowers a sub-program's equations right here (for regions of loops and branches)."""
@@ -118,12 +154,43 @@ def lower_body(builder, closed_jaxpr, arguments):
     return [read(v) for v in jaxpr.outvars]
 
 
+TOKEN_TYPE = "!stablehlo.token"
+
+
+def has_ordered_effects(jaxpr):
+    """Whether `jaxpr` (or a sub-program in its params) has an equation of an effectful
+    primitive with `ordered=True`."""
+    if isinstance(jaxpr, ClosedJaxpr):
+        jaxpr = jaxpr.jaxpr
+    for eqn in jaxpr.eqns:
+        if eqn.primitive.effects and eqn.params.get("ordered", False):
+            return True
+        for value in eqn.params.values():
+            for sub in (value if isinstance(value, (tuple, list)) else (value,)):
+                if isinstance(sub, (Jaxpr, ClosedJaxpr)) and has_ordered_effects(sub):
+                    return True
+    return False
+
+
+def _needs_token(module, jaxpr):
+    cache = module.__dict__.setdefault("_ordered", {})
+    key = id(jaxpr)
+    if key not in cache:
+        cache[key] = (has_ordered_effects(jaxpr), jaxpr)  # the jaxpr keeps its id unique
+    return cache[key][0]
+
+
 def _function_text(module, closed_jaxpr, name, visibility, argument_attributes=None):
     builder = FunctionBuilder(module)
     jaxpr = closed_jaxpr.jaxpr
     arguments = [Value(f"%arg{i}", aval_type(v.aval)) for i, v in enumerate(jaxpr.invars)]
+    token_argument = None
+    if visibility == "private" and _needs_token(module, jaxpr):
+        token_argument = builder.token = Value("%token", TOKEN_TYPE)
     outs = lower_body(builder, closed_jaxpr, arguments)
-    header_args = []
+    header_args = [f"{token_argument}: {TOKEN_TYPE}"] if token_argument else []
+    if token_argument:
+        outs = [builder.token] + outs
     for i, argument in enumerate(arguments):
         attrs = (argument_attributes or {}).get(i)
         header_args.append(f"{argument}: {argument.type}" + (f" {{{attrs}}}" if attrs else ""))
@@ -144,11 +211,22 @@ def lower_private_function(module, closed_jaxpr, name):
     return callee
 
 
-def lower_jaxpr(closed_jaxpr, name="main_module", donated=()):
-    """StableHLO module text whose public @main computes `closed_jaxpr`."""
+class LoweredModule(collections.namedtuple("LoweredModule", ["text", "host_callbacks"])):
+    """Module text, and the Python host callbacks its custom calls refer to by index."""
+
+    __slots__ = ()
+
+
+def lower_module(closed_jaxpr, name="main_module", donated=(), platform="cpu"):
+    """A `LoweredModule` whose public @main computes `closed_jaxpr` on `platform`."""
     if not isinstance(closed_jaxpr, ClosedJaxpr):
         raise TypeError(f"lower_jaxpr takes a ClosedJaxpr, got {type(closed_jaxpr)}")
-    module = ModuleBuilder(name)
+    module = ModuleBuilder(name, platform)
     attributes = {i: "jax.buffer_donor = true" for i in donated}
     module.add_function(_function_text(module, closed_jaxpr, "main", "public", attributes))
-    return module.text()
+    return LoweredModule(module.text(), tuple(module.host_callbacks))
+
+
+def lower_jaxpr(closed_jaxpr, name="main_module", donated=(), platform="cpu"):
+    """StableHLO module text whose public @main computes `closed_jaxpr`."""
+    return lower_module(closed_jaxpr, name, donated, platform).text

@@ -306,6 +306,13 @@ def _convert_and_clip_integer(value, dtype):
     return lax.convert_element_type(lax.clamp(const(source, lo), value, const(source, hi)), dtype)
 
 
+def _unsigned_rem(x, y):
+    """x % y for unsigned x and y > 0, as x - (x // y) * y: the same bits as lax.rem, but
+    XLA's CPU backend compiles several remainders by one traced divisor very slowly
+    (seconds), and divisions quickly."""
+    return lax.sub(x, lax.mul(lax.div(x, y), y))
+
+
 def _randint(key, shape, minval, maxval, dtype):
     check_shape("randint", shape, _shape_of(minval), _shape_of(maxval))
     minval, maxval = jnp.asarray(minval), jnp.asarray(maxval)
@@ -339,11 +346,11 @@ def _randint(key, shape, minval, maxval, dtype):
     span = jnp.broadcast_to(span, shape)
     # (higher * 2**nbits + lower) % span, without more than nbits: 2**nbits % span is
     # ((2**(nbits/2) % span)**2) % span.
-    multiplier = lax.rem(lax.full_like(span, 2 ** (nbits // 2)), span)
-    multiplier = lax.rem(lax.mul(multiplier, multiplier), span)
-    offset = lax.add(lax.mul(lax.rem(higher_bits, span), multiplier),
-                     lax.rem(lower_bits, span))
-    offset = lax.rem(offset, span)
+    multiplier = _unsigned_rem(lax.full_like(span, 2 ** (nbits // 2)), span)
+    multiplier = _unsigned_rem(lax.mul(multiplier, multiplier), span)
+    offset = lax.add(lax.mul(_unsigned_rem(higher_bits, span), multiplier),
+                     _unsigned_rem(lower_bits, span))
+    offset = _unsigned_rem(offset, span)
     return jnp.add(minval, lax.convert_element_type(offset, dtype))
 
 

@@ -14,3 +14,4 @@ from numax.runtime.buffers import (  # noqa: F401
     DeletedBufferError, buffer_device, copy_to_device, fetch, put, sharding_for, to_dlpack)
 from numax.runtime.executable import (  # noqa: F401
     CompileError, Executable, RuntimeFailure, compile_module, mlir_element_type)
+from numax.runtime.callbacks import callback_target  # noqa: F401

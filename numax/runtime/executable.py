@@ -67,11 +67,18 @@ class Executable:
         return self.loaded.get_compiled_memory_stats()
 
 
-def compile_module(text, devices, out_avals):
-    """Compiles StableHLO `text` (with a public @main) for `devices` (one device for now)."""
+def compile_module(text, devices, out_avals, host_callbacks=()):
+    """Compiles StableHLO `text` (with a public @main) for `devices` (one device for now).
+
+    `host_callbacks[N]` is the Python function its host-callback custom call with
+    `index = N` runs (runtime/callbacks.py); such a program runs to completion on each call.
+    """
     device = devices[0]
     client = device.client
     options = xc.CompileOptions()
+    if host_callbacks:
+        from numax.runtime.callbacks import compile_with_callbacks
+        return compile_with_callbacks(text, devices, out_avals, host_callbacks, options)
     try:
         loaded = client.compile_and_load(text, xc.DeviceList(tuple(devices)), options)
     except xc.XlaRuntimeError as error:

@@ -16,7 +16,7 @@ import numpy as np
 from numax.core import dtypes
 from numax.core.abstract import ShapedArray, TypedScalar
 from numax.core.errors import NumaxError
-from numax.core.ir import ClosedJaxpr, Jaxpr, Literal
+from numax.core.ir import ClosedJaxpr, Jaxpr, Literal, dce
 from numax.core.trace import Trace, Tracer, new_trace, raise_escaped, set_current_trace
 from numax.transforms.partial_eval import PartialEvalTrace
 
@@ -173,7 +173,18 @@ def linearize_flat(flat_fun, primals, differentiable=None):
         out_zero = [type(t) is Zero for _, t in pairs]
         outvars = [pe.to_var(t) for _, t in pairs if type(t) is not Zero]
     jaxpr, residuals = pe.finish(outvars)
-    return out_primals, ClosedJaxpr(jaxpr, residuals), out_zero
+    jaxpr = dce(jaxpr)
+    used = _used_vars(jaxpr)
+    keep = [i for i, v in enumerate(jaxpr.constvars) if v in used]
+    jaxpr = Jaxpr([jaxpr.constvars[i] for i in keep], jaxpr.invars, jaxpr.outvars, jaxpr.eqns)
+    return out_primals, ClosedJaxpr(jaxpr, [residuals[i] for i in keep]), out_zero
+
+
+def _used_vars(jaxpr):
+    used = {v for v in jaxpr.outvars if type(v) is not Literal}
+    for eqn in jaxpr.eqns:
+        used.update(v for v in eqn.invars if type(v) is not Literal)
+    return used
 
 
 def tangent_aval(aval):
