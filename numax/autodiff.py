@@ -269,116 +269,109 @@ def grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False, redu
 
 # ---------------------------------------------------------------- Jacobians
 
-def _stack_along(leaves_list, axis_position):
-    """Stacks per-basis results (lists of arrays) along a new axis."""
+def _partial_of(fun, args, kwargs, nums):
+    def partial_fun(*diff):
+        full = list(args)
+        for n, value in zip(nums, diff):
+            full[n] = value
+        return fun(*full, **kwargs)
+    return partial_fun
+
+
+def _basis(avals):
+    """Standard-basis vectors as one batch per leaf: leaf i gets (N,) + shape_i, where N is
+    the total size; row k is 1 at flat position k."""
     import numax.numpy as jnp
-    return jnp.stack(leaves_list, axis=axis_position)
+    total = sum(a.size for a in avals)
+    identity = np.eye(total)
+    out, offset = [], 0
+    for aval in avals:
+        block = identity[:, offset:offset + aval.size].reshape((total,) + aval.shape)
+        out.append(jnp.asarray(block.astype(aval.dtype)))
+        offset += aval.size
+    return out
+
+
+def _split_last(leaf, avals, prefix_shape, batch_last):
+    """Splits a leaf's flattened basis axis into one block per aval, shaped prefix + aval."""
+    import numax.numpy as jnp
+    out, offset = [], 0
+    for aval in avals:
+        if batch_last:
+            block = leaf[..., offset:offset + aval.size]
+            out.append(jnp.reshape(block, prefix_shape + aval.shape))
+        else:
+            block = leaf[offset:offset + aval.size]
+            out.append(jnp.reshape(block, aval.shape + prefix_shape))
+        offset += aval.size
+    return out
 
 
 def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
-    """Jacobian by forward mode: one JVP per input basis vector."""
+    """Jacobian by forward mode: a vmapped JVP over the input basis."""
+    from numax.mapping import vmap
+
     def jacfun(*args, **kwargs):
         single, nums = _normalize_argnums(argnums, len(args))
-        diff_args = [args[n] for n in nums]
-        leaves, in_tree = tree_flatten(diff_args)
         for n in nums:
             for leaf in tree_flatten(args[n])[0]:
                 _check_input_dtype("jacfwd", leaf, holomorphic, False, n)
+        diff_args = tuple(args[n] for n in nums)
+        in_leaves, in_tree = tree_flatten(diff_args)
+        in_avals = [get_aval(x) for x in in_leaves]
+        partial_fun = _partial_of(fun, args, kwargs, nums)
 
-        def partial_fun(*diff):
-            full = list(args)
-            for n, value in zip(nums, diff):
-                full[n] = value
-            return fun(*full, **kwargs)
+        def pushforward(*basis_leaves):
+            tangents = tree_unflatten(in_tree, list(basis_leaves))
+            result = jvp(partial_fun, diff_args, tangents, has_aux=has_aux)
+            return (result[1], result[2]) if has_aux else result[1]
 
-        import numax.numpy as jnp
-        sizes = [int(np.prod(get_aval(x).shape)) for x in leaves]
-        columns = []  # one entry per input leaf: list over basis of (out tree)
-        aux = None
-        out_value = None
-        for index, (leaf, size) in enumerate(zip(leaves, sizes)):
-            per_basis = []
-            aval = get_aval(leaf)
-            for k in range(size):
-                basis = np.zeros(size, aval.dtype)
-                basis[k] = 1
-                tangents = [jnp.zeros(get_aval(x).shape, get_aval(x).dtype) for x in leaves]
-                tangents[index] = jnp.asarray(basis.reshape(aval.shape))
-                result = jvp(partial_fun, tuple(diff_args),
-                             tuple(tree_unflatten(in_tree, tangents)), has_aux=has_aux)
-                out_value = result[0]
-                aux = result[2] if has_aux else None
-                per_basis.append(result[1])
-            columns.append(per_basis)
-        out_leaves, out_tree = tree_flatten(out_value)
-        jac_per_input = []
-        for leaf, per_basis in zip(leaves, columns):
-            in_shape = get_aval(leaf).shape
-            stacked = []
-            for j, out_leaf in enumerate(out_leaves):
-                pieces = [tree_flatten(b)[0][j] for b in per_basis]
-                block = jnp.stack(pieces, axis=-1) if pieces else \
-                    jnp.zeros(get_aval(out_leaf).shape + (0,), get_aval(out_leaf).dtype)
-                stacked.append(block.reshape(get_aval(out_leaf).shape + in_shape))
-            jac_per_input.append(tree_unflatten(out_tree, stacked))
-        jac = _per_argument(jac_per_input, in_tree, out_tree, single)
+        out_axes = (-1, None) if has_aux else -1
+        pushed = vmap(pushforward, out_axes=out_axes)(*_basis(in_avals))
+        tangents, aux = pushed if has_aux else (pushed, None)
+        out_leaves, out_tree = tree_flatten(tangents)
+        blocks = [_split_last(leaf, in_avals, get_aval(leaf).shape[:-1], True)
+                  for leaf in out_leaves]
+        jac = _arrange(blocks, in_tree, out_tree, single)
         return (jac, aux) if has_aux else jac
 
     return jacfun
 
 
-def _per_argument(per_leaf, in_tree, out_tree, single):
-    """Rearranges per-input-leaf Jacobians (each an out-tree) into out-tree of in-structure."""
-    out_leaf_count = out_tree.num_leaves
-    by_output = []
-    for j in range(out_leaf_count):
-        by_output.append(tree_unflatten(in_tree, [tree_flatten(p)[0][j] for p in per_leaf]))
-    arranged = tree_unflatten(out_tree, by_output) if out_leaf_count else tree_unflatten(out_tree, [])
-    if single:
-        return tree_map(lambda x: x[0], arranged, is_leaf=lambda x: isinstance(x, list))
-    return tree_map(lambda x: tuple(x), arranged, is_leaf=lambda x: isinstance(x, list))
+def _arrange(blocks, in_tree, out_tree, single):
+    """blocks[j][i]: Jacobian of output leaf j w.r.t. input leaf i -> out tree of in trees."""
+    per_output = []
+    for row in blocks:
+        per_args = tree_unflatten(in_tree, row)
+        per_output.append(per_args[0] if single else tuple(per_args))
+    return tree_unflatten(out_tree, per_output)
 
 
 def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
-    """Jacobian by reverse mode: one VJP per output basis vector."""
+    """Jacobian by reverse mode: a vmapped VJP over the output basis."""
+    from numax.mapping import vmap
+
     def jacfun(*args, **kwargs):
         single, nums = _normalize_argnums(argnums, len(args))
-        diff_args = [args[n] for n in nums]
         for n in nums:
             for leaf in tree_flatten(args[n])[0]:
                 _check_input_dtype("jacrev", leaf, holomorphic, allow_int, n)
-
-        def partial_fun(*diff):
-            full = list(args)
-            for n, value in zip(nums, diff):
-                full[n] = value
-            return fun(*full, **kwargs)
-
-        import numax.numpy as jnp
-        results = vjp(partial_fun, *diff_args, has_aux=has_aux)
+        diff_args = tuple(args[n] for n in nums)
+        in_leaves, in_tree = tree_flatten(diff_args)
+        in_avals = [get_aval(x) for x in in_leaves]
+        results = vjp(_partial_of(fun, args, kwargs, nums), *diff_args, has_aux=has_aux)
         out, pullback = results[0], results[1]
         out_leaves, out_tree = tree_flatten(out)
-        in_leaves, in_tree = tree_flatten(diff_args)
-        per_leaf_rows = [[] for _ in in_leaves]  # [input leaf][output leaf] -> jac block
-        for j, out_leaf in enumerate(out_leaves):
-            aval = get_aval(out_leaf)
-            size = int(np.prod(aval.shape))
-            rows = []
-            for k in range(size):
-                basis = np.zeros(size, aval.dtype)
-                basis[k] = 1
-                cts = [jnp.zeros(get_aval(o).shape, get_aval(o).dtype) for o in out_leaves]
-                cts[j] = jnp.asarray(basis.reshape(aval.shape))
-                rows.append(tree_flatten(pullback(tree_unflatten(out_tree, cts)))[0])
-            for i, in_leaf in enumerate(in_leaves):
-                in_shape = get_aval(in_leaf).shape
-                if rows:
-                    block = jnp.stack([r[i] for r in rows], axis=0)
-                else:
-                    block = jnp.zeros((0,) + in_shape, get_aval(in_leaf).dtype)
-                per_leaf_rows[i].append(block.reshape(aval.shape + in_shape))
-        jac_per_input = [tree_unflatten(out_tree, blocks) for blocks in per_leaf_rows]
-        jac = _per_argument(jac_per_input, in_tree, out_tree, single)
+        out_avals = [get_aval(x) for x in out_leaves]
+
+        def pull(*basis_leaves):
+            return tree_flatten(pullback(tree_unflatten(out_tree, list(basis_leaves))))[0]
+
+        pulled = vmap(pull)(*_basis(out_avals))  # one leaf per input: (M,) + in_shape
+        per_input = [_split_last(leaf, out_avals, aval.shape, False)
+                     for leaf, aval in zip(pulled, in_avals)]
+        blocks = [[per_input[i][j] for i in range(len(in_avals))] for j in range(len(out_avals))]
+        jac = _arrange(blocks, in_tree, out_tree, single)
         return (jac, results[2]) if has_aux else jac
 
     return jacfun

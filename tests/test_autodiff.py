@@ -248,3 +248,14 @@ def test_grad_of_jit_runs_forward_as_one_call():
     f = numax.jit(lambda x: jnp.sin(x) * x)
     text = str(numax.make_jaxpr(numax.grad(f))(1.0))
     assert text.count("jit[") == 1 and "jvp(" in text
+
+
+def test_jacobians_of_pytrees_agree_and_match_shapes():
+    f = lambda p: {"a": p["x"] * p["x"], "b": jnp.sum(jnp.sin(p["y"]))}  # noqa: E731
+    params = {"x": jnp.asarray(_x(3)), "y": jnp.asarray(_x(2, 2, seed=1))}
+    forward, reverse = numax.jacfwd(f)(params), numax.jacrev(f)(params)
+    np.testing.assert_allclose(np.asarray(forward["a"]["x"]), np.diag(2 * _x(3)), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(forward["b"]["y"]), np.cos(_x(2, 2, seed=1)), rtol=1e-6)
+    assert forward["a"]["y"].shape == (3, 2, 2) and forward["b"]["x"].shape == (3,)
+    for a, b in zip(numax.tree.leaves(forward), numax.tree.leaves(reverse)):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-6)

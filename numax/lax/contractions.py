@@ -16,7 +16,10 @@ from numax.core.abstract import ShapedArray
 from numax.core.config import config
 from numax.core.errors import NumaxTypeError
 from numax.core.primitive import Primitive
+from numax.lax._ad_rules import Zero, aval_of, is_undefined, is_zero
 from numax.lax._rules import ANY, check_dtype, operands, random_array
+from numax.lax.elementwise import add, convert_element_type, real
+from numax.lax.structural import transpose
 
 
 # ---------------------------------------------------------------- precision
@@ -248,20 +251,16 @@ def _free_dims(ndim, contract, batch):
 def cotangent_to_operand(ct, aval):
     """`ct` in the dtype of the operand it is the cotangent of: a preferred_element_type may
     have widened the result, and a real operand of a complex product takes the real part."""
-    from numax import lax
-    from numax.lax._ad_rules import aval_of
     ct_dtype = aval_of(ct).dtype
     if ct_dtype == aval.dtype:
         return ct
     if dtypes.is_complex(ct_dtype) and not dtypes.is_complex(aval.dtype):
-        ct = lax.real(ct)
-    return lax.convert_element_type(ct, aval.dtype)
+        ct = real(ct)
+    return convert_element_type(ct, aval.dtype)
 
 
 def dot_general_jvp(primals, tangents, **params):
     """Bilinear: d(lhs . rhs) = t_lhs . rhs + lhs . t_rhs, skipping symbolic zeros."""
-    from numax import lax
-    from numax.lax._ad_rules import Zero, aval_of, is_zero
     (lhs, rhs), (t_lhs, t_rhs) = primals, tangents
     out = dot_general_p.bind(lhs, rhs, **params)
     tangent = Zero(aval_of(out).strip_weak_type())
@@ -271,7 +270,7 @@ def dot_general_jvp(primals, tangents, **params):
         tangent = dot_general_p.bind(t_lhs, rhs, **params)
     if not is_zero(t_rhs):
         term = dot_general_p.bind(lhs, t_rhs, **params)
-        tangent = term if is_zero(tangent) else lax.add(tangent, term)
+        tangent = term if is_zero(tangent) else add(tangent, term)
     return out, tangent
 
 
@@ -285,8 +284,6 @@ def dot_general_transpose(ct, lhs, rhs, *, dimension_numbers, precision=None,
     B_l + F_l + [C_l[k] for k ordering C_r]; dot_general(lhs, ct) is (batch, lhs contracting
     dims in increasing order, rhs free), i.e. rhs dims B_r + [C_r[k] for k ordering C_l] +
     F_r. For matmul-like layouts both are already the operand's order: no transpose."""
-    from numax import lax
-    from numax.lax._ad_rules import Zero, aval_of, is_undefined, is_zero
     (lhs_contract, rhs_contract), (lhs_batch, rhs_batch) = dimension_numbers
     if is_undefined(lhs) == is_undefined(rhs):
         raise ValueError("dot_general_transpose: dot_general is linear in one operand at a time")
@@ -313,7 +310,7 @@ def dot_general_transpose(ct, lhs, rhs, *, dimension_numbers, precision=None,
         layout = list(rhs_batch) + [rhs_contract[k] for k in np.argsort(lhs_contract)] + rhs_free
     permutation = tuple(layout.index(d) for d in range(operand.ndim))
     if permutation != tuple(range(operand.ndim)):
-        result = lax.transpose(result, permutation)
+        result = transpose(result, permutation)
     result = cotangent_to_operand(result, operand)
     return [result, None] if is_undefined(lhs) else [None, result]
 
@@ -322,7 +319,6 @@ def dot_general_batch(args, dims, *, dimension_numbers, **params):
     """The vmapped axis stays where it is: a new (leading) batch dimension of the contraction
     when both operands carry it, an extra free dimension when one does; its place in the
     output follows from the output layout (batch dims, lhs free dims, rhs free dims)."""
-    from numax.lax._ad_rules import aval_of
     (lhs, rhs), (lhs_dim, rhs_dim) = args, dims
     (lhs_contract, rhs_contract), (lhs_batch, rhs_batch) = dimension_numbers
 

@@ -19,10 +19,14 @@ from numax.core import dtypes
 from numax.core.abstract import ShapedArray
 from numax.core.errors import NumaxTypeError
 from numax.core.primitive import Primitive
+from numax.lax._ad_rules import Zero, aval_of, is_undefined, is_zero
+from numax.lax._batch_rules import batch_size, move_axis
 from numax.lax._rules import NUMBER, check_dtype, random_array
 from numax.lax.contractions import (Precision, canonicalize_precision,
-                                    canonicalize_preferred_type, precision_attribute)
-from numax.lax.structural import rev
+                                    canonicalize_preferred_type, cotangent_to_operand,
+                                    precision_attribute)
+from numax.lax.elementwise import add, convert_element_type
+from numax.lax.structural import reshape, rev
 from numax.lowering import array_attribute
 from numax.lowering.builder import dense_i64
 
@@ -333,14 +337,11 @@ def _conv_examples():
 def _fold_axis(x, source, target, groups=1):
     """`x` with axis `source` merged into axis `target`, which is viewed as (groups, rest) and
     becomes (groups, source, rest); the result has one axis fewer."""
-    from numax import lax
-    from numax.lax._ad_rules import aval_of
-    from numax.transforms.batching import move_axis
     shape = list(aval_of(x).shape)
     rest_axis = target
     if groups > 1:
-        x = lax.reshape(x, shape[:target] + [groups, shape[target] // groups] +
-                        shape[target + 1:])
+        x = reshape(x, shape[:target] + [groups, shape[target] // groups] +
+                    shape[target + 1:])
         source += source > target
         rest_axis += 1
     destination = rest_axis - 1 if source < rest_axis else rest_axis
@@ -348,48 +349,40 @@ def _fold_axis(x, source, target, groups=1):
     shape = list(aval_of(x).shape)
     start = destination - (groups > 1)
     stop = destination + 2
-    return lax.reshape(x, shape[:start] + [int(np.prod(shape[start:stop]))] + shape[stop:])
+    return reshape(x, shape[:start] + [int(np.prod(shape[start:stop]))] + shape[stop:])
 
 
 def _unfold_axis(x, axis, size, groups=1):
     """Inverse of _fold_axis: axis `axis`, viewed as (groups, size, rest), gives its `size`
     factor to a new axis placed just before it (at `axis`)."""
-    from numax import lax
-    from numax.lax._ad_rules import aval_of
-    from numax.transforms.batching import move_axis
     shape = list(aval_of(x).shape)
     rest = shape[axis] // (groups * size)
     if groups == 1:
-        return lax.reshape(x, shape[:axis] + [size, rest] + shape[axis + 1:])
-    x = lax.reshape(x, shape[:axis] + [groups, size, rest] + shape[axis + 1:])
+        return reshape(x, shape[:axis] + [size, rest] + shape[axis + 1:])
+    x = reshape(x, shape[:axis] + [groups, size, rest] + shape[axis + 1:])
     x = move_axis(x, axis + 1, axis)
-    return lax.reshape(x, shape[:axis] + [size, groups * rest] + shape[axis + 1:])
+    return reshape(x, shape[:axis] + [size, groups * rest] + shape[axis + 1:])
 
 
 def _split_off_groups(x, axis, groups, target):
     """Moves the outer `groups` factor of axis `axis` to the outer end of axis `target`."""
-    from numax import lax
-    from numax.lax._ad_rules import aval_of
     if groups == 1:
         return x
     shape = list(aval_of(x).shape)
-    x = lax.reshape(x, shape[:axis] + [groups, shape[axis] // groups] + shape[axis + 1:])
+    x = reshape(x, shape[:axis] + [groups, shape[axis] // groups] + shape[axis + 1:])
     return _fold_axis(x, axis, target + (target > axis))
 
 
 def _same_dtype_as(x, ct):
     """The known operand converted to the cotangent's dtype when preferred_element_type
     widened the result (a convolution wants operands of one dtype)."""
-    from numax import lax
-    from numax.lax._ad_rules import aval_of
     dtype = aval_of(ct).dtype
-    return x if aval_of(x).dtype == dtype else lax.convert_element_type(x, dtype)
+    return x if aval_of(x).dtype == dtype else convert_element_type(x, dtype)
 
 
 def _conv_transpose_lhs(ct, rhs, lhs_aval, *, window_strides, padding, lhs_dilation,
                         rhs_dilation, dimension_numbers, feature_group_count, batch_group_count,
                         precision):
-    from numax.lax._ad_rules import aval_of
     lhs_spec, rhs_spec, out_spec = dimension_numbers
     rhs_shape, ct_shape = aval_of(rhs).shape, aval_of(ct).shape
     pads = []
@@ -417,7 +410,6 @@ def _conv_transpose_lhs(ct, rhs, lhs_aval, *, window_strides, padding, lhs_dilat
 def _conv_transpose_rhs(ct, lhs, rhs_aval, *, window_strides, padding, lhs_dilation,
                         rhs_dilation, dimension_numbers, feature_group_count, batch_group_count,
                         precision):
-    from numax.lax._ad_rules import aval_of
     lhs_spec, rhs_spec, out_spec = dimension_numbers
     lhs_shape, ct_shape = aval_of(lhs).shape, aval_of(ct).shape
     pads = []
@@ -440,8 +432,6 @@ def _conv_transpose_rhs(ct, lhs, rhs_aval, *, window_strides, padding, lhs_dilat
 
 def conv_general_dilated_transpose(ct, lhs, rhs, *, preferred_element_type=None, **params):
     """Transpose in whichever operand is linear (see the derivation above)."""
-    from numax.lax._ad_rules import Zero, is_undefined, is_zero
-    from numax.lax.contractions import cotangent_to_operand
     if is_undefined(lhs) == is_undefined(rhs):
         raise ValueError("conv_general_dilated_transpose: the convolution is linear in one "
                          "operand at a time")
@@ -456,8 +446,6 @@ def conv_general_dilated_transpose(ct, lhs, rhs, *, preferred_element_type=None,
 
 def conv_general_dilated_jvp(primals, tangents, **params):
     """Bilinear: conv(t_lhs, rhs) + conv(lhs, t_rhs), skipping symbolic zeros."""
-    from numax import lax
-    from numax.lax._ad_rules import is_zero
     (lhs, rhs), (t_lhs, t_rhs) = primals, tangents
     out = conv_general_dilated_p.bind(lhs, rhs, **params)
     terms = []
@@ -465,7 +453,7 @@ def conv_general_dilated_jvp(primals, tangents, **params):
         terms.append(conv_general_dilated_p.bind(t_lhs, rhs, **params))
     if not is_zero(t_rhs):
         terms.append(conv_general_dilated_p.bind(lhs, t_rhs, **params))
-    return out, terms[0] if len(terms) == 1 else lax.add(*terms)
+    return out, terms[0] if len(terms) == 1 else add(*terms)
 
 
 def conv_general_dilated_batch(args, dims, *, dimension_numbers, feature_group_count,
@@ -474,7 +462,6 @@ def conv_general_dilated_batch(args, dims, *, dimension_numbers, feature_group_c
     the result: into the lhs batch (lhs batched only; inside the batch groups if any), into
     the kernel's output features (rhs batched only; inside the groups), or into the groups
     themselves when both are batched (feature groups, or batch groups if those are in use)."""
-    from numax.transforms.batching import batch_size
     (lhs, rhs), (lhs_dim, rhs_dim) = args, dims
     lhs_spec, rhs_spec, out_spec = dimension_numbers
     size = batch_size(args, dims)
