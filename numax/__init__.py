@@ -15,6 +15,8 @@ from numax.autodiff import (grad, hessian, jacfwd, jacrev, jvp, linear_transpose
                             linearize, value_and_grad, vjp)
 from numax.mapping import vmap  # noqa: F401
 from numax.custom_derivatives import custom_jvp, custom_vjp  # noqa: F401
+from numax.callbacks import effects_barrier, pure_callback  # noqa: F401
+from numax import debug, experimental  # noqa: F401
 from numax.transforms.remat import checkpoint, checkpoint_policies, remat  # noqa: F401
 from numax import ad_checkpoint, test_util  # noqa: F401
 from numax.runtime import (default_backend, device_count, devices, local_device_count,  # noqa: F401

@@ -29,7 +29,7 @@ class CompiledProgram:
         self.device = device
         self.committed = committed
         self.text = text
-        self._execute = executable.loaded.execute_sharded  # bound once: the hot path
+        self._execute = executable.execute_sharded  # bound once: the hot path
         self._handlers = executable.handlers
 
     def run(self, buffers):

@@ -10,6 +10,7 @@ output types from its primitive's abstract evaluation.
 """
 
 import itertools
+import weakref
 
 import numpy as np
 
@@ -247,13 +248,38 @@ def literal(value, aval):
     return Literal(value, aval)
 
 
+def equation_has_effects(eqn):
+    """Whether running `eqn` has effects: its primitive declares some, or a sub-program in
+    its params (a jit call's body, a custom rule) has an equation with effects."""
+    if eqn.primitive.effects:
+        return True
+    for value in eqn.params.values():
+        for sub in (value if isinstance(value, (tuple, list)) else (value,)):
+            if isinstance(sub, (Jaxpr, ClosedJaxpr)) and jaxpr_has_effects(sub):
+                return True
+    return False
+
+
+_effects_of = weakref.WeakKeyDictionary()  # Jaxpr -> bool
+
+
+def jaxpr_has_effects(jaxpr):
+    """Whether some equation of `jaxpr` (a Jaxpr or ClosedJaxpr) has effects."""
+    if isinstance(jaxpr, ClosedJaxpr):
+        jaxpr = jaxpr.jaxpr
+    found = _effects_of.get(jaxpr)
+    if found is None:
+        found = _effects_of[jaxpr] = any(equation_has_effects(e) for e in jaxpr.eqns)
+    return found
+
+
 def dce(jaxpr):
-    """The program without equations whose results are never used (equations of primitives
-    with effects are always kept). Inputs and outputs are unchanged."""
+    """The program without equations whose results are never used (equations with effects,
+    their own or their sub-programs', are always kept). Inputs and outputs are unchanged."""
     live = {v for v in jaxpr.outvars if type(v) is Var}
     kept = []
     for eqn in reversed(jaxpr.eqns):
-        if eqn.primitive.effects or any(v in live for v in eqn.outvars):
+        if any(v in live for v in eqn.outvars) or equation_has_effects(eqn):
             kept.append(eqn)
             live.update(v for v in eqn.invars if type(v) is Var)
     if len(kept) == len(jaxpr.eqns):

@@ -24,13 +24,17 @@ class Primitive:
     batch(args, dims, **params) -> (out, out_dim).
     examples() -> list of (args, params) with NumPy inputs, for the generic rule checks.
     not_differentiable: a reason string when the primitive deliberately has no JVP.
+    not_differentiable_in: {argument position: reason} for floating arguments that `jvp`
+    does not differentiate (it raises NotImplementedError for a nonzero tangent there),
+    e.g. polygamma's integer-valued order m.
     partial_eval(trace, args, params): optional; how the partial-evaluation trace handles
     the primitive when some arguments are unknown (default: stage the equation).
     """
 
     def __init__(self, name, *, abstract_eval, lower=None, impl=None, multiple_results=False,
                  jvp=None, linear=False, transpose=None, batch=None, examples=None,
-                 not_differentiable=None, partial_eval=None, effects=(), register=True):
+                 not_differentiable=None, not_differentiable_in=None, partial_eval=None,
+                 effects=(), register=True):
         self.name = name
         self.abstract_eval = abstract_eval
         self.lower = lower
@@ -42,6 +46,7 @@ class Primitive:
         self.batch = batch
         self.examples = examples
         self.not_differentiable = not_differentiable
+        self.not_differentiable_in = dict(not_differentiable_in or {})
         self.partial_eval = partial_eval
         self.effects = tuple(effects)
         if register:

@@ -15,4 +15,5 @@ from numax.lax.windowed import *  # noqa: F401,F403
 from numax.lax.cumulative import *  # noqa: F401,F403
 from numax.lax.sorting import *  # noqa: F401,F403
 from numax.lax.autodiff_ops import *  # noqa: F401,F403
+from numax.lax.control_flow import *  # noqa: F401,F403
 from numax.lax.parallel import *  # noqa: F401,F403

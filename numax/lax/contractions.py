@@ -1,8 +1,9 @@
 """Tensor contractions: the dot_general primitive and the matmul wrappers built on it.
 
-Owns dot_general (declared once with its shape/dtype rule, lowering and example inputs),
-the public wrappers dot, dot_general and batch_matmul, and the Precision enum with the
-canonicalisation of `precision=` arguments that convolution.py shares. The default
+Owns dot_general (declared once with its shape/dtype rule, lowering, JVP, transpose,
+batching rule and example inputs), the public wrappers dot, dot_general and batch_matmul,
+and the Precision enum with the canonicalisation of `precision=` arguments and the
+cotangent dtype rule (`cotangent_to_operand`) that convolution.py shares. The default
 matmul precision (config option `jax_default_matmul_precision`) is read by the wrappers,
 so a staged equation always carries the precision it will be compiled with.
 """

@@ -1,9 +1,10 @@
 """Convolutions: the conv_general_dilated primitive and the wrappers built on it.
 
-Owns conv_general_dilated (declared once with its shape/dtype rule, lowering and example
-inputs), dimension numbers (ConvDimensionNumbers, conv_dimension_numbers), padding
-resolution (padtype_to_pads, also used by reduce_window), and the public wrappers conv,
-conv_with_general_padding, conv_general_dilated and conv_transpose.
+Owns conv_general_dilated (declared once with its shape/dtype rule, lowering, JVP,
+transpose, batching rule and example inputs), dimension numbers (ConvDimensionNumbers,
+conv_dimension_numbers), padding resolution (padtype_to_pads, also used by reduce_window),
+and the public wrappers conv, conv_with_general_padding, conv_general_dilated and
+conv_transpose.
 
 Conventions (as in XLA/JAX): a convolution is a cross-correlation (the kernel is not
 flipped). Dimension numbers are index tuples: lhs_spec = (batch, feature, spatial...),
@@ -431,7 +432,8 @@ def _conv_transpose_rhs(ct, lhs, rhs_aval, *, window_strides, padding, lhs_dilat
 
 
 def conv_general_dilated_transpose(ct, lhs, rhs, *, preferred_element_type=None, **params):
-    """Transpose in whichever operand is linear (see the derivation above)."""
+    """Transpose in whichever operand is linear (see the derivation above); computed in the
+    cotangent's dtype and converted to the operand's (preferred_element_type widens)."""
     if is_undefined(lhs) == is_undefined(rhs):
         raise ValueError("conv_general_dilated_transpose: the convolution is linear in one "
                          "operand at a time")
@@ -453,6 +455,8 @@ def conv_general_dilated_jvp(primals, tangents, **params):
         terms.append(conv_general_dilated_p.bind(t_lhs, rhs, **params))
     if not is_zero(t_rhs):
         terms.append(conv_general_dilated_p.bind(lhs, t_rhs, **params))
+    if not terms:
+        return out, Zero(aval_of(out).strip_weak_type())
     return out, terms[0] if len(terms) == 1 else add(*terms)
 
 

@@ -1,10 +1,12 @@
 """Elementwise primitives: arithmetic, comparison, logical/bitwise, complex parts,
 selection (select_n, clamp) and dtype conversion.
 
-Each primitive is declared once with its shape/dtype rule, lowering and example inputs,
-using the builders of lax/_rules.py and the `unary`/`binary` builders below (which
-lax/special.py, the transcendental and special functions, shares). Operands must share
-a dtype; rank-0 operands broadcast. NumPy-style promotion and broadcasting live in
+Each primitive is declared once with its shape/dtype rule, lowering, differentiation and
+batching rules and example inputs, using the builders of lax/_rules.py, _ad_rules.py and
+_batch_rules.py and the `elementwise`/`unary`/`binary` builders below (which lax/special.py,
+the transcendental and special functions, shares). Derivatives follow JAX's conventions at
+kinks and for complex values (see abs, max/min, clamp, the complex parts). Operands must
+share a dtype; rank-0 operands broadcast. NumPy-style promotion and broadcasting live in
 numax.numpy, not here. Integer division and remainder follow XLA (and so JAX): they
 truncate toward zero, x / 0 is -1 (all bits set), x % 0 is x.
 """
@@ -39,18 +41,28 @@ def elementwise(name, *, abstract_eval, lower, examples, partials=None, tangent=
                 zero_derivative=False, batch=None, **rules):
     """An elementwise primitive with its batching rule (elementwise_batch unless `batch` is
     given) and a JVP rule from one of: `partials` (d out / d operand_i as functions of
-    (out, *operands), None where not differentiable), `tangent(t, out, x)` (one operand),
-    `zero_derivative` (piecewise constant), or an explicit `jvp` in `rules`."""
+    (out, *operands)), `tangent(t, out, x)` (one operand), `zero_derivative` (piecewise
+    constant), or an explicit `jvp` in `rules`. Operands named in `not_differentiable_in`
+    ({position: reason}) take no partial: differentiating along them raises."""
     primitive = Primitive(name, abstract_eval=abstract_eval, lower=lower, examples=examples,
                           **rules)
     primitive.batch = batch if batch is not None else elementwise_batch(primitive)
     if partials is not None:
+        blocked = primitive.not_differentiable_in
+        partials = [_not_implemented(name, blocked[i]) if i in blocked else partial
+                    for i, partial in enumerate(partials)]
         primitive.jvp = elementwise_jvp(primitive, *partials)
     elif tangent is not None:
         primitive.jvp = unary_tangent_jvp(primitive, tangent)
     elif zero_derivative:
         primitive.jvp = zero_jvp(primitive)
     return primitive
+
+
+def _not_implemented(name, reason):
+    def partial(out, *operands):
+        raise NotImplementedError(f"{name}: {reason}")
+    return partial
 
 
 def unary(name, hlo, allowed=INEXACT, *, low=-3.0, high=3.0, dtypes_=("float32",), partial=None,

@@ -4,7 +4,16 @@ Owns dynamic_slice, dynamic_update_slice, gather and the scatter family (scatter
 scatter-add, scatter-sub, scatter-mul, scatter-min, scatter-max), the dimension-number
 and mode types that describe them (GatherDimensionNumbers, ScatterDimensionNumbers,
 GatherScatterMode), and JAX's wrappers over them. Each primitive is declared once with
-its shape rule, lowering and example inputs. Static slicing lives in lax/structural.py.
+its shape rule, lowering, differentiation and batching rules and example inputs. Static
+slicing lives in lax/structural.py.
+
+Derivatives: dynamic_slice, dynamic_update_slice, gather, scatter-add and scatter-sub are
+linear in their floating operands (gather's tangent reads 0, not fill_value, out of
+bounds) and transpose into one another. scatter, scatter-mul, scatter-min and scatter-max
+have JVP rules that stay exact when indices repeat: scatter differentiates the one update
+that won each element, scatter-mul multiplies by the other factors, scatter-min/max
+split ties evenly. Batching never loops: batched indices become operand/indices batching
+dims of a gather or scatter (dynamic slices with batched starts turn into those).
 
 Out-of-bounds behaviour follows XLA and JAX: dynamic_slice and dynamic_update_slice
 clamp their start indices so the window stays inside the operand; gather clamps
@@ -361,7 +370,7 @@ def dynamic_update_slice_batch(args, dims):
         scatter_dims_to_operand_dims=tuple(a + (a >= operand_axis) for a in range(rank)),
         operand_batching_dims=(operand_axis,), scatter_indices_batching_dims=(0,))
     return scatter_p.bind(operand, _index_vectors(indices, index_dims, size), update,
-                          dimension_numbers=dn, indices_are_sorted=True, unique_indices=True,
+                          dimension_numbers=dn, indices_are_sorted=False, unique_indices=True,
                           mode=GatherScatterMode.CLIP), operand_axis
 
 
@@ -503,10 +512,13 @@ def gather_jvp(primals, tangents, *, dimension_numbers, slice_sizes, indices_are
 def gather_transpose(ct, operand, indices, *, dimension_numbers, slice_sizes,
                      indices_are_sorted, unique_indices, mode, fill_value):
     """Each gathered element's cotangent is added back where it was read: a scatter-add
-    with the mirrored dimension numbers and the same mode (windows out of bounds read the
-    fill value, so their cotangents are dropped)."""
+    with the mirrored dimension numbers. FILL_OR_DROP windows out of bounds read the fill
+    value, so their cotangents are dropped; CLIP and PROMISE_IN_BOUNDS gathers clamp the
+    start indices (XLA's gather does), so their cotangents go to the clamped windows."""
     if is_zero(ct):
         return [Zero(operand.aval), None]
+    if mode is GatherScatterMode.PROMISE_IN_BOUNDS:
+        mode = GatherScatterMode.CLIP
     dn = dimension_numbers
     scatter_dn = ScatterDimensionNumbers(dn.offset_dims, dn.collapsed_slice_dims,
                                          dn.start_index_map, dn.operand_batching_dims,

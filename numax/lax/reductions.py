@@ -217,8 +217,9 @@ def physical_axes(axes, batch_dim):
 def jvp_of_implementation(implementation, primals, tangents):
     """(outputs, output tangents) of `implementation(*primals) -> list`, a composition of
     lax ops that computes what a primitive computes. Rules whose derivative is easiest to
-    state as "differentiate this equivalent program" (cumulative scans, the generic reduce)
-    use it, so they need no primitive of their own. Tangents may be symbolic zeros."""
+    state as "differentiate this equivalent program" (cumulative scans, the generic reduce
+    and reduce_window) use it, so they need no primitive of their own. Tangents may be
+    symbolic zeros."""
     return jvp_flat(implementation, list(primals), list(tangents))
 
 

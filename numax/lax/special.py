@@ -1,11 +1,16 @@
 """Transcendental and special-function primitives: exponentials and logarithms, roots,
-trigonometric and hyperbolic functions, the logistic, error and gamma-family functions.
+trigonometric and hyperbolic functions, the logistic, error, gamma-family and Bessel
+functions.
 
-Each is declared once with its shape/dtype rule, lowering and example inputs, with the
-builders of lax/elementwise.py. Most lower to one StableHLO or CHLO op (XLA expands the
+Each is declared once with its shape/dtype rule, lowering, derivative (as partial
+derivatives, from which the builders of lax/elementwise.py make the JVP rule) and example
+inputs; batching is elementwise. A few arguments have no derivative here and say so
+(`not_differentiable_in`): polygamma's integer order m, zeta's exponent x and the incomplete
+gamma functions' shape a. Most lower to one StableHLO or CHLO op (XLA expands the
 CHLO ones with its own approximations, the numbers JAX gets). XLA has no op for the
 regularized incomplete gamma functions, so igamma/igammac lower to a StableHLO while
-loop evaluating the classic series / continued fraction (Cephes' igam/igamc algorithm).
+loop evaluating the classic series / continued fraction (Cephes' igam/igamc algorithm),
+and bessel_i0e to Cephes' Chebyshev expansions.
 """
 
 import numpy as np
@@ -110,14 +115,6 @@ lgamma_p = unary("lgamma", "chlo.lgamma", FLOAT, low=-4.5, high=10.0,
                  partial=lambda out, x: digamma(x))
 digamma_p = unary("digamma", "chlo.digamma", FLOAT, low=-4.5, high=10.0,
                   partial=lambda out, x: polygamma(1, x))
-
-
-def _polygamma_dm(out, m, x):
-    raise NotImplementedError(
-        "polygamma(m, x) is not differentiable with respect to its order m, which takes "
-        "integer values only; stop the gradient through m (e.g. pass a constant)")
-
-
 # polygamma(m, x): m holds non-negative integers (as floats of x's dtype).
 polygamma_p = elementwise(
     "polygamma", abstract_eval=elementwise_abstract("polygamma", FLOAT),
@@ -125,18 +122,15 @@ polygamma_p = elementwise(
     examples=lambda: [((np.array([0, 1, 2, 3, 1], np.float32),
                         np.array([0.5, 1.0, 2.5, 4.0, 7.0], np.float32)), {}),
                       ((np.float32(1), np.linspace(0.5, 5, 6, dtype=np.float32)), {})],
-    partials=(_polygamma_dm, lambda out, m, x: polygamma(add(m, 1), x)))
-
-
-def _zeta_dx(out, x, q):
-    raise NotImplementedError(
-        "zeta(x, q): the derivative with respect to x (-sum_k log(k + q) (k + q)**-x) is not "
-        "implemented (XLA has no op for it, nor does JAX); only q is differentiable")
-
-
+    partials=(None, lambda out, m, x: polygamma(add(m, 1), x)),
+    not_differentiable_in={0: "no derivative with respect to the order m, which takes integer "
+                              "values only; hold m fixed (e.g. lax.stop_gradient)"})
 # zeta(x, q): the Hurwitz zeta function sum_k (k + q)**-x; d/dq = -x zeta(x + 1, q).
 zeta_p = binary("zeta", "chlo.zeta", FLOAT, low=1.1, high=6.0, dtypes_=("float32",),
-                partials=(_zeta_dx, lambda out, x, q: mul(neg(x), zeta(add(x, 1), q))))
+                partials=(None, lambda out, x, q: mul(neg(x), zeta(add(x, 1), q))),
+                not_differentiable_in={0: "the derivative with respect to x (-sum_k log(k + q) "
+                                          "(k + q)**-x) is not implemented (XLA has no op for "
+                                          "it); only q is differentiable"})
 
 
 # ---------------------------------------------------------------- igamma, igammac
@@ -313,9 +307,17 @@ def _incomplete_gamma_lower(upper):
 
 
 def _incomplete_gamma_examples():
+    # Interior points first (the derivative checks use the first examples; both the series
+    # and the continued fraction are exercised), then the edges of the domain: x = 0, inf,
+    # and a <= 0 (NaN), where there is no neighbourhood to take finite differences in.
     a = np.array([0.5, 1.0, 3.0, 10.0, 2.0, 0.0, -1.0, 1.5], np.float32)
     x = np.array([0.2, 2.0, 1.0, 12.0, 0.0, 1.0, 1.0, np.inf], np.float32)
-    return [((a, x), {}), ((np.float32(2.5), np.linspace(0, 6, 5, dtype=np.float32)), {})]
+    rng = np.random.default_rng(0)
+    return [((rng.uniform(0.1, 8, (3, 4)).astype(np.float32),
+              rng.uniform(0.1, 8, (3, 4)).astype(np.float32)), {}),
+            ((np.float32(2.5), np.linspace(0.5, 6, 5, dtype=np.float32)), {}),
+            ((rng.uniform(0.5, 12, (5,)).astype(np.float32), np.float32(4.0)), {}),
+            ((a, x), {}), ((np.float32(2.5), np.linspace(0, 6, 5, dtype=np.float32)), {})]
 
 
 def _igamma_dx(out, a, x):
@@ -323,25 +325,22 @@ def _igamma_dx(out, a, x):
     return exp(sub(mul(sub(a, 1), log(x)), add(x, lgamma(a))))
 
 
-def _igamma_da(out, a, x):
-    raise NotImplementedError(
-        "igamma(a, x) / igammac(a, x): the derivative with respect to a is not implemented "
-        "(it has no closed form; JAX computes it with an igamma_grad_a primitive, which numax "
-        "does not have yet); only x is differentiable")
+# JAX differentiates P(a, x) in a with an igamma_grad_a primitive (a series / continued
+# fraction carrying d/da); XLA has no such op and numax does not have it yet.
+_IGAMMA_DA = ("the derivative with respect to the shape argument a is not implemented (no "
+              "closed form; XLA has no igamma_grad_a op); only x is differentiable")
 
 
 igamma_p = elementwise("igamma", abstract_eval=elementwise_abstract("igamma", FLOAT),
                        lower=_incomplete_gamma_lower(upper=False),
-                       examples=examples_of(_incomplete_gamma_examples, elementwise_examples(
-                           2, ("float32",), shapes=((3, 4),), low=0.1, high=8.0)),
-                       partials=(_igamma_da, _igamma_dx))
+                       examples=_incomplete_gamma_examples,
+                       partials=(None, _igamma_dx), not_differentiable_in={0: _IGAMMA_DA})
 # Q = 1 - P, so each partial is the negative of igamma's.
 igammac_p = elementwise("igammac", abstract_eval=elementwise_abstract("igammac", FLOAT),
                         lower=_incomplete_gamma_lower(upper=True),
-                        examples=examples_of(_incomplete_gamma_examples, elementwise_examples(
-                            2, ("float32",), shapes=((3, 4),), low=0.1, high=8.0)),
-                        partials=(lambda out, a, x: neg(_igamma_da(out, a, x)),
-                                  lambda out, a, x: neg(_igamma_dx(out, a, x))))
+                        examples=_incomplete_gamma_examples,
+                        partials=(None, lambda out, a, x: neg(_igamma_dx(out, a, x))),
+                        not_differentiable_in={0: _IGAMMA_DA})
 
 
 # ---------------------------------------------------------------- Bessel functions

@@ -1,10 +1,12 @@
 """Structural primitives: primitives that move, select or reshape elements.
 
 Owns broadcast_in_dim, reshape, squeeze, transpose, rev, pad, concatenate, slice and
-iota, each declared once with its shape rule, lowering and example inputs, plus JAX's
-convenience wrappers built on them (broadcast, expand_dims, collapse, slice_in_dim,
-index_in_dim, full, full_like, ...). Data-dependent indexing (gather, scatter, dynamic
-slicing) lives in lax/indexing.py.
+iota, each declared once with its shape rule, lowering, differentiation and batching
+rules and example inputs, plus JAX's convenience wrappers built on them (broadcast,
+expand_dims, collapse, slice_in_dim, index_in_dim, full, full_like, ...). All of them but
+iota are linear, so each declares a transpose; batching rules keep the batch axis where
+it is and shift the parameters around it. Data-dependent indexing (gather, scatter,
+dynamic slicing) lives in lax/indexing.py.
 """
 
 import numpy as np

@@ -270,7 +270,7 @@ reduce_window_min_p = monoid_window_reduction("reduce_window_min", "stablehlo.mi
                                               jvp=window_chooser_jvp("reduce_window_min"))
 
 
-# ---------------------------------------------------------------- select_and_gather_add / select_and_scatter_add
+# ---------------------------------------------------------------- select_and_gather/scatter_add
 #
 # The linear maps behind the derivative of reduce_window_max/min. Each window picks one
 # element of the operand: the first one (in window order) holding the window's maximum

@@ -77,7 +77,7 @@ class FunctionBuilder:
         self.module = module
         self.lines = []
         self.indent = indent
-        self.token = None  # the !stablehlo.token ordering this body's ordered effects, once used
+        self.token = None  # the !stablehlo.token ordering this body's effects, once used
 
     def fresh(self):
         return self.module.fresh_name()

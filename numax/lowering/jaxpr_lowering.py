@@ -7,11 +7,11 @@ distinct jaxpr, so modules stay small). Checks that every rule returned values o
 types the primitive's abstract evaluation promised, so a bad rule fails here with the
 primitive's name rather than deep inside XLA.
 
-Effects: a primitive with `effects` whose equation has `ordered=True` (host callbacks
-that must run in program order) is ordered by a `!stablehlo.token` threaded through
-the equations that ask for it (`LoweringRuleContext.ordered_token`); a private
-function whose program contains such an equation takes the token as its first
-argument and returns it as its first result, so the order holds across calls.
+Effects: equations of primitives with `effects` (host callbacks) keep program order
+through a `!stablehlo.token` threaded from one to the next by their rules
+(`LoweringRuleContext.effect_token`); a private function whose program contains such
+an equation takes the token as its first argument and returns it as its first
+result, so the order holds across calls too.
 `lower_module` returns the module text with the Python host callbacks its custom
 calls refer to by index; they are compiled together (runtime/callbacks.py).
 """
@@ -20,7 +20,7 @@ import collections
 
 import numpy as np
 
-from numax.core.ir import ClosedJaxpr, Jaxpr, Literal
+from numax.core.ir import ClosedJaxpr, Literal, jaxpr_has_effects
 from numax.lowering.builder import (FunctionBuilder, ModuleBuilder, Value, aval_type,
                                     dense_attribute, tensor_type)
 
@@ -74,12 +74,12 @@ class LoweringRuleContext:
         module = self.builder.module
         callee = lower_private_function(module, closed_jaxpr, name)
         result_types = [aval_type(a) for a in closed_jaxpr.out_avals]
-        if not _needs_token(module, closed_jaxpr.jaxpr):
+        if not jaxpr_has_effects(closed_jaxpr):
             return self.builder.op("func.call", list(operands), result_types,
                                    {"callee": f"@{callee}"})
-        outs = self.builder.op("func.call", [self.ordered_token()] + list(operands),
+        outs = self.builder.op("func.call", [self.effect_token()] + list(operands),
                                [TOKEN_TYPE] + result_types, {"callee": f"@{callee}"})
-        self.set_ordered_token(outs[0])
+        self.set_effect_token(outs[0])
         return outs[1:]
 
     @property
@@ -91,15 +91,15 @@ class LoweringRuleContext:
         """Registers a Python function for a host-callback custom call; returns its index."""
         return self.builder.module.add_host_callback(function)
 
-    def ordered_token(self):
-        """The token that orders this body's ordered effects (created on first use)."""
+    def effect_token(self):
+        """The token that orders this body's effects (created on first use)."""
         builder = self.builder
         if builder.token is None:
             builder.token = builder.op("stablehlo.after_all", [], [TOKEN_TYPE])[0]
         return builder.token
 
-    def set_ordered_token(self, token):
-        """Records the token an ordered effect returned: the next one waits for it."""
+    def set_effect_token(self, token):
+        """Records the token an effect returned: the next effect waits for it."""
         self.builder.token = token
 
     def lower_jaxpr_inline(self, closed_jaxpr, operands):
@@ -157,35 +157,12 @@ def lower_body(builder, closed_jaxpr, arguments):
 TOKEN_TYPE = "!stablehlo.token"
 
 
-def has_ordered_effects(jaxpr):
-    """Whether `jaxpr` (or a sub-program in its params) has an equation of an effectful
-    primitive with `ordered=True`."""
-    if isinstance(jaxpr, ClosedJaxpr):
-        jaxpr = jaxpr.jaxpr
-    for eqn in jaxpr.eqns:
-        if eqn.primitive.effects and eqn.params.get("ordered", False):
-            return True
-        for value in eqn.params.values():
-            for sub in (value if isinstance(value, (tuple, list)) else (value,)):
-                if isinstance(sub, (Jaxpr, ClosedJaxpr)) and has_ordered_effects(sub):
-                    return True
-    return False
-
-
-def _needs_token(module, jaxpr):
-    cache = module.__dict__.setdefault("_ordered", {})
-    key = id(jaxpr)
-    if key not in cache:
-        cache[key] = (has_ordered_effects(jaxpr), jaxpr)  # the jaxpr keeps its id unique
-    return cache[key][0]
-
-
 def _function_text(module, closed_jaxpr, name, visibility, argument_attributes=None):
     builder = FunctionBuilder(module)
     jaxpr = closed_jaxpr.jaxpr
     arguments = [Value(f"%arg{i}", aval_type(v.aval)) for i, v in enumerate(jaxpr.invars)]
     token_argument = None
-    if visibility == "private" and _needs_token(module, jaxpr):
+    if visibility == "private" and jaxpr_has_effects(jaxpr):
         token_argument = builder.token = Value("%token", TOKEN_TYPE)
     outs = lower_body(builder, closed_jaxpr, arguments)
     header_args = [f"{token_argument}: {TOKEN_TYPE}"] if token_argument else []

@@ -21,7 +21,8 @@ from numax.numpy.ufuncs import (abs, absolute, add, arccos, arccosh, arcsin, arc
                                 conjugate, copysign, cos, cosh, deg2rad, degrees, divide,
                                 divmod, equal, exp, exp2, expm1, fabs, float_power, floor,
                                 floor_divide, fmax, fmin, fmod, greater, greater_equal,
-                                heaviside, hypot, imag, invert, isfinite, isinf, isnan,
+                                heaviside, hypot, imag, invert, isclose, isfinite, isinf,
+                                isnan,
                                 isneginf, isposinf, left_shift, less, less_equal, log, log1p,
                                 log2, log10, logaddexp, logaddexp2, logical_and, logical_not,
                                 logical_or, logical_xor, maximum, minimum, mod, multiply,
@@ -29,13 +30,14 @@ from numax.numpy.ufuncs import (abs, absolute, add, arccos, arccosh, arcsin, arc
                                 radians, real, reciprocal, remainder, right_shift, rint, round,
                                 sign, signbit, sin, sinc, sinh, sqrt, square, subtract, tan,
                                 tanh, true_divide, trunc)
-from numax.numpy.reductions import (all, amax, amin, any, argmax, argmin, max, mean, min,  # noqa: F401
-                                    prod, std, sum, var)
+from numax.numpy.reductions import (all, allclose, amax, amin, any, argmax, argmin,  # noqa: F401
+                                    array_equal, max, mean, min, prod, std, sum, var)
 from numax.numpy.manipulation import (astype, atleast_1d, atleast_2d, atleast_3d,  # noqa: F401
                                broadcast_arrays, broadcast_shapes, broadcast_to, clip,
-                               concatenate, dot, expand_dims, hstack, isscalar, matmul,
-                               moveaxis, ndim, permute_dims, ravel, reshape, shape, size,
-                               squeeze, stack, swapaxes, transpose, vstack, where)
+                               argwhere, concatenate, count_nonzero, dot, expand_dims,
+                               flatnonzero, hstack, isscalar, matmul, moveaxis, ndim, nonzero,
+                               permute_dims, ravel, reshape, shape, size, squeeze, stack,
+                               swapaxes, transpose, vstack, where)
 
 # Scalar types (float32, int8, bfloat16, ...): usable as dtypes and callable like JAX's.
 globals().update(_SCALAR_TYPES)

@@ -8,6 +8,8 @@ fast path (two arrays of the same aval) does no work at all, which keeps eager
 `jnp.add(x, y)` cheap.
 """
 
+import operator
+
 import numpy as np
 
 from numax import lax
@@ -130,10 +132,13 @@ def ensure_array(x):
 
 
 def canonicalize_axis(axis, ndim, name="axis"):
-    axis = int(axis)
-    if not -ndim <= axis < max(ndim, 1) or (ndim == 0 and axis not in (0, -1)):
-        raise ValueError(f"{name} {axis} is out of bounds for an array of dimension {ndim}")
-    return axis % ndim if ndim else 0
+    """`axis` in [0, ndim); out of range is NumPy's AxisError (a ValueError and an
+    IndexError), as a 0-d array has no axis 0 to reduce or squeeze."""
+    axis = operator.index(axis)
+    if not -ndim <= axis < ndim:
+        raise np.exceptions.AxisError(f"{name} {axis} is out of bounds for an array of "
+                                      f"dimension {ndim}")
+    return axis % ndim
 
 
 def canonicalize_axes(axis, ndim):

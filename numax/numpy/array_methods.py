@@ -5,7 +5,7 @@ defined: each forwards to the numax.numpy function of the same meaning. `install
 puts them on a class, so concrete arrays and traced values behave identically.
 """
 
-from numax.numpy import indexing, manipulation, reductions, ufuncs
+from numax.numpy import creation, indexing, manipulation, reductions, ufuncs
 
 
 def _reflected(function):
@@ -71,7 +71,7 @@ _METHODS = {
     "squeeze": manipulation.squeeze, "swapaxes": manipulation.swapaxes, "clip": manipulation.clip,
     "dot": manipulation.dot, "conj": ufuncs.conjugate, "conjugate": ufuncs.conjugate,
     "round": ufuncs.round, "transpose": _transpose_method, "reshape": _reshape_method,
-    "__getitem__": indexing.getitem,
+    "__getitem__": indexing.getitem, "copy": creation.copy, "nonzero": manipulation.nonzero,
 }
 
 _PROPERTIES = {

@@ -2,7 +2,9 @@
 
 Owns JAX's conversion rules for host data: a Python scalar becomes a weakly typed
 0-d array, lists and NumPy arrays become strongly typed arrays narrowed to 32 bits
-unless x64 is on, and nested lists containing traced values are stacked with lax.
+unless x64 is on (a list's leaves are joined on JAX's lattice, so [np.int8(1), 2] is
+int8), and nested lists containing traced values are stacked with lax. Also copy and
+from_dlpack (any DLPack producer NumPy can read).
 """
 
 import numpy as np
@@ -38,7 +40,8 @@ def _check_python_int(value, dtype):
     if type(value) is int and dtype is not None and dtypes.is_integer(dtype):
         info = np.iinfo(dtype)
         if not info.min <= value <= info.max:
-            raise OverflowError(f"Python int {value} too large to convert to {np.dtype(dtype).name}")
+            raise OverflowError(f"Python int {value} too large to convert to "
+                                f"{np.dtype(dtype).name}")
 
 
 def array(object, dtype=None, copy=True, order=None, ndmin=0):
@@ -264,7 +267,9 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     if dtypes.is_integer(dtype):
         values = np.floor(values)   # integer ranges round toward -inf (JAX and NumPy 2)
     out = from_host(values.astype(dtype))
-    return (out, step) if retstep else out
+    if not retstep:
+        return out
+    return out, from_host(np.asarray(step, dtypes.to_inexact_dtype(dtype)))
 
 
 def eye(N, M=None, k=0, dtype=None):

@@ -40,9 +40,9 @@ def _expand_ellipsis(index, ndim):
 
 
 def _is_advanced(item):
-    if isinstance(item, (list, np.ndarray)):
+    if isinstance(item, list):
         return True
-    if isinstance(item, (Array, Tracer)):
+    if isinstance(item, (Array, Tracer, np.ndarray)):   # a 0-d integer array is an integer
         return item.ndim > 0 or item.dtype == np.bool_
     return isinstance(item, (bool, np.bool_))
 

@@ -1,8 +1,9 @@
 """Shape manipulation, joining, selection and matrix products in NumPy's API.
 
 Owns reshape (with -1), transpose, squeeze, expand_dims, swapaxes, moveaxis, ravel,
-broadcast_to/broadcast_arrays, concatenate, stack, where, clip, matmul and dot, each
-written on lax primitives with NumPy's argument conventions and error messages.
+broadcast_to/broadcast_arrays, concatenate, stack, where, nonzero (static `size` under
+jit), clip, matmul and dot, each written on lax primitives with NumPy's argument
+conventions and error messages.
 """
 
 import numpy as np
@@ -189,11 +190,9 @@ def vstack(tup, dtype=None):
 
 
 def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
-    """`where(c, x, y)` selects elementwise; the one-argument form needs concrete input."""
+    """`where(c, x, y)` selects elementwise; `where(c)` is `nonzero(c)`."""
     if x is None and y is None:
-        from numax.numpy.creation import asarray
-        condition = np.asarray(condition)
-        return tuple(asarray(i) for i in np.nonzero(condition))
+        return nonzero(condition, size=size, fill_value=fill_value)
     if x is None or y is None:
         raise ValueError("numax.numpy.where takes either 1 or 3 arguments")
     condition = ensure_array(condition)
@@ -205,6 +204,86 @@ def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
     x = _promote.broadcast_to(ensure_array(x), shape)
     y = _promote.broadcast_to(ensure_array(y), shape)
     return lax.select(condition, x, y)
+
+
+def nonzero(a, *, size=None, fill_value=None):
+    """Indices of the nonzero elements, one int array per axis.
+
+    The number of results depends on the values, so under jit `size` must be given: the
+    first `size` indices are returned, padded with `fill_value` (default 0; a scalar or
+    one value per axis), as in JAX.
+
+    >>> import numax.numpy as jnp
+    >>> jnp.nonzero(jnp.asarray([0, 3, 0, 5]), size=3, fill_value=-1)
+    (Array([ 1,  3, -1], dtype=int32),)
+    """
+    from numax.numpy.creation import asarray
+    if np.ndim(a) == 0:
+        raise ValueError("numax.numpy.nonzero: calling nonzero on 0-d arrays is not allowed; "
+                         "use atleast_1d(a).nonzero()")
+    index_dtype = dtypes.default_int_dtype()
+    ndim = np.ndim(a)
+    fills = fill_value if isinstance(fill_value, (tuple, list)) else (fill_value,) * ndim
+    if len(fills) != ndim:
+        raise ValueError(f"numax.numpy.nonzero: fill_value needs one value per axis ({ndim}), "
+                         f"got {fill_value!r}")
+    fills = tuple(0 if f is None else f for f in fills)
+    if not isinstance(a, Tracer):
+        found = np.nonzero(np.asarray(a))
+        if size is not None:
+            found = tuple(np.concatenate([i[:size], np.full(max(size - len(i), 0), f)])
+                          for i, f in zip(found, fills))
+        return tuple(asarray(i.astype(index_dtype)) for i in found)
+    if size is None:
+        from numax.core.errors import ConcretizationTypeError
+        raise ConcretizationTypeError(a, "The size argument of numax.numpy.nonzero (and of "
+                                         "where/argwhere with one argument) must be given "
+                                         "when the input is traced, e.g. nonzero(x, size=10).\n")
+    return _traced_nonzero(a, int(size), fills, index_dtype)
+
+
+def _traced_nonzero(a, size, fills, index_dtype):
+    """Sort the flat positions so nonzero ones come first, in order: each position p is
+    keyed p when a[p] != 0 and n + p otherwise."""
+    flat = ravel(a)
+    n = flat.shape[0]
+    mask = flat if flat.dtype == np.bool_ else lax.ne(flat, lax.full_like(flat, 0))
+    positions = lax.iota(index_dtype, n)
+    keys = lax.select(mask, positions, lax.add(positions, lax.full_like(positions, n)))
+    if size > n:
+        keys = lax.concatenate([keys, lax.full((size - n,), 2 * n, index_dtype)], 0)
+    keys = lax.slice(lax.sort(keys), (0,), (size,))
+    found = lax.lt(keys, lax.full_like(keys, n))
+    out, stride = [], 1
+    for extent, fill in reversed(list(zip(a.shape, fills))):
+        coordinate = lax.rem(lax.div(keys, lax.full_like(keys, stride)),
+                             lax.full_like(keys, extent))
+        out.append(lax.select(found, coordinate, lax.full_like(keys, fill)))
+        stride *= extent
+    return tuple(reversed(out))
+
+
+def flatnonzero(a, *, size=None, fill_value=None):
+    """Indices of the nonzero elements of ravel(a)."""
+    return nonzero(ravel(ensure_array(a)) if isinstance(a, Tracer) else np.ravel(a),
+                   size=size, fill_value=fill_value)[0]
+
+
+def argwhere(a, *, size=None, fill_value=None):
+    """The nonzero indices as one (count, ndim) array."""
+    if np.ndim(a) == 0:   # NumPy: one row of no coordinates per nonzero element
+        found = nonzero(atleast_1d(ensure_array(a)), size=size, fill_value=fill_value)[0]
+        from numax.numpy.creation import zeros
+        return zeros((found.shape[0], 0), dtypes.default_int_dtype())
+    return stack(nonzero(a, size=size, fill_value=fill_value), axis=1)
+
+
+def count_nonzero(a, axis=None, keepdims=False):
+    """The number of nonzero elements (int32 with x64 off)."""
+    from numax.numpy import reductions
+    a = ensure_array(a)
+    mask = a if a.dtype == np.bool_ else lax.ne(a, lax.full_like(a, 0))
+    return reductions.sum(mask, axis=axis, keepdims=keepdims, dtype=dtypes.default_int_dtype())
 
 
 def clip(arr=None, min=None, max=None, *, a=None, a_min=None, a_max=None):  # noqa: A002

@@ -2,8 +2,9 @@
 
 Owns NumPy's reduction signature (axis, dtype, keepdims, initial, where) with JAX's
 dtype rules: sums and products of bool and small integers accumulate in the default
-integer type, means of integers are floats, `initial` joins the reduction, and
-`where` masks elements out with the reduction's identity.
+integer type, means of integers are floats, float16/bfloat16 are accumulated in
+float32, `initial` joins the reduction, and `where` masks elements out with the
+reduction's identity. Also allclose and array_equal, which reduce to one bool.
 """
 
 import builtins
@@ -36,14 +37,17 @@ def _accumulation_dtype(dtype, requested):
     return dtype
 
 
-def _reduction(name, lax_reduce, identity, accumulate=False, allow_empty=True):
+def _reduction(name, lax_reduce, identity, accumulate=False, allow_empty=True,
+               bool_reduce=None):
     def reduce(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
         if out is not None:
             raise NotImplementedError(f"numax.numpy.{name}: the out argument is not supported "
                                       "(arrays are immutable)")
         a = ensure_array(a)
+        result_dtype = None
         if accumulate:
-            a = _convert(a, _accumulation_dtype(a.dtype, dtype))
+            result_dtype = _accumulation_dtype(a.dtype, dtype)
+            a = _convert(a, _upcast_narrow_float(result_dtype))
         elif dtype is not None:
             a = _convert(a, dtypes.canonicalize_dtype(dtype))
         axes = canonicalize_axes(axis, a.ndim)
@@ -56,9 +60,13 @@ def _reduction(name, lax_reduce, identity, accumulate=False, allow_empty=True):
                 raise ValueError(f"reduction operation {name} with where= needs initial=")
             where = broadcast_to(ensure_array(where), a.shape)
             a = lax.select(where, a, lax.full_like(a, identity(a.dtype)))
-        result = lax_reduce(a, axes)
+        # dtype=bool: a sum is a logical or, a product a logical and (as in NumPy)
+        reducer = bool_reduce if bool_reduce and a.dtype == np.bool_ else lax_reduce
+        result = reducer(a, axes)
         if initial is not None:
             result = _combine(name, result, initial)
+        if result_dtype is not None:
+            result = _convert(result, result_dtype)
         return _keep_dims(result, a.shape, axes) if keepdims else result
     reduce.__name__ = reduce.__qualname__ = name
     reduce.__doc__ = f"numpy.{name} with JAX's dtype rules."
@@ -67,6 +75,13 @@ def _reduction(name, lax_reduce, identity, accumulate=False, allow_empty=True):
 
 def _convert(a, dtype):
     return a if a.dtype == dtype else lax.convert_element_type(a, dtype)
+
+
+def _upcast_narrow_float(dtype):
+    """float16 and bfloat16 sums, products, means and variances are computed in float32
+    and rounded once at the end (JAX and NumPy both do): accumulating 1000 terms in
+    bfloat16 would lose most of its 8 bits of precision."""
+    return dtypes.float32 if dtype in (dtypes.float16, dtypes.bfloat16) else dtype
 
 
 def _combine(name, result, initial):
@@ -92,8 +107,10 @@ def _highest(dtype):
     return np.inf
 
 
-sum = _reduction("sum", lax.reduce_sum, lambda d: 0, accumulate=True)  # noqa: A001
-prod = _reduction("prod", lax.reduce_prod, lambda d: 1, accumulate=True)
+sum = _reduction("sum", lax.reduce_sum, lambda d: 0, accumulate=True,  # noqa: A001
+                 bool_reduce=lax.reduce_or)
+prod = _reduction("prod", lax.reduce_prod, lambda d: 1, accumulate=True,
+                  bool_reduce=lax.reduce_and)
 max = amax = _reduction("max", lax.reduce_max, _lowest, allow_empty=False)  # noqa: A001
 min = amin = _reduction("min", lax.reduce_min, _highest, allow_empty=False)  # noqa: A001
 
@@ -119,23 +136,25 @@ any = _bool_reduction("any", lax.reduce_or, False)  # noqa: A001
 def _count(shape, axes, where):
     if where is None:
         return int(np.prod([shape[i] for i in axes], dtype=np.int64))
-    return sum(broadcast_to(ensure_array(where), shape), axis=axes, dtype=dtypes.default_int_dtype())
+    return sum(broadcast_to(ensure_array(where), shape), axis=axes,
+               dtype=dtypes.default_int_dtype())
 
 
 def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     a = ensure_array(a)
     if dtype is None:
         dtype = dtypes.to_inexact_dtype(a.dtype)
-    dtype = dtypes.canonicalize_dtype(dtype)
+    result_dtype = dtypes.canonicalize_dtype(dtype)
+    dtype = _upcast_narrow_float(result_dtype)
     axes = canonicalize_axes(axis, a.ndim)
     total = sum(_convert(a, dtype), axis=axes, dtype=dtype, keepdims=keepdims, where=where)
     count = _count(a.shape, axes, where)
     if isinstance(count, int):
-        return lax.div(total, TypedScalar(count, dtype, False))
+        return _convert(lax.div(total, TypedScalar(count, dtype, False)), result_dtype)
     count = _convert(count, dtype)
     if keepdims:
         count = _keep_dims(count, a.shape, axes)
-    return lax.div(total, count)
+    return _convert(lax.div(total, count), result_dtype)
 
 
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, correction=None):
@@ -143,7 +162,8 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     if correction is not None:
         ddof = correction
     a = ensure_array(a)
-    dtype = dtypes.canonicalize_dtype(dtype or dtypes.to_inexact_dtype(a.dtype))
+    result_dtype = dtypes.canonicalize_dtype(dtype or dtypes.to_inexact_dtype(a.dtype))
+    dtype = _upcast_narrow_float(result_dtype)
     a = _convert(a, dtype)
     axes = canonicalize_axes(axis, a.ndim)
     centered = ufuncs.subtract(a, mean(a, axis=axes, keepdims=True, where=where))
@@ -154,11 +174,13 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     total = sum(squared, axis=axes, keepdims=keepdims, where=where)
     count = _count(a.shape, axes, where)
     if isinstance(count, int):
-        return lax.div(total, TypedScalar(np.maximum(count - ddof, 0), total.dtype, False))
-    count = ufuncs.subtract(_convert(count, total.dtype), ddof)
-    if keepdims:
-        count = _keep_dims(count, a.shape, axes)
-    return lax.div(total, count)
+        variance = lax.div(total, TypedScalar(np.maximum(count - ddof, 0), total.dtype, False))
+    else:
+        count = ufuncs.subtract(_convert(count, total.dtype), ddof)
+        if keepdims:
+            count = _keep_dims(count, a.shape, axes)
+        variance = lax.div(total, count)
+    return _convert(variance, dtypes.real_dtype(result_dtype))
 
 
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, correction=None):
@@ -185,3 +207,22 @@ def _arg_reduction(name, lax_fn):
 
 argmax = _arg_reduction("argmax", lax.argmax)
 argmin = _arg_reduction("argmin", lax.argmin)
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """all(isclose(a, b, ...)) as a 0-d bool Array."""
+    from numax.numpy.ufuncs import isclose
+    return all(isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def array_equal(a1, a2, equal_nan=False):
+    """True when both have one shape and equal elements (NaNs equal with equal_nan)."""
+    from numax.numpy import ufuncs
+    from numax.numpy.creation import asarray
+    a1, a2 = ensure_array(a1), ensure_array(a2)
+    if a1.shape != a2.shape:
+        return asarray(False)
+    equal = ufuncs.equal(a1, a2)
+    if equal_nan:
+        equal = ufuncs.logical_or(equal, ufuncs.logical_and(ufuncs.isnan(a1), ufuncs.isnan(a2)))
+    return all(equal)

@@ -2,9 +2,10 @@
 
 Owns NumPy's elementwise semantics as JAX defines them: promotion with weak types,
 broadcasting, integer inputs to transcendental functions promoted to the default
-float, Python-style floor division and modulo, `x ** 2` as an exact integer power.
-Functions are declared from small tables so each NumPy name maps visibly to the lax
-operation that implements it.
+float, Python-style floor division and modulo, `x ** 2` as an exact integer power,
+bool add/multiply/maximum/minimum as logical or/and. Functions are declared from small
+tables so each NumPy name maps visibly to the lax operation that implements it; the
+composite ones (hypot, logaddexp, copysign, sinc, isclose, ...) follow at the end.
 """
 
 import numpy as np
@@ -58,7 +59,7 @@ def _materialize(x):
     """Make sure at least the first operand of a lax op is an array (not a bare scalar)."""
     if isinstance(x, np.generic):
         return np.asarray(x)
-    if type(x).__name__ == "TypedScalar":
+    if isinstance(x, TypedScalar) or type(x) in _PYTHON_SCALARS:
         from numax.numpy.creation import asarray
         return asarray(x)
     return x
@@ -207,7 +208,13 @@ def float_power(x, y, /):
 
 
 def square(x, /):
-    return power(x, 2) if not isinstance(x, (int, float, complex)) else multiply(x, x)
+    """x * x; booleans become the default integer type first (NumPy's int8 aside)."""
+    if isinstance(x, (int, float, complex)):
+        return multiply(x, x)
+    x = _materialize(as_operand(x, "numax.numpy.square"))
+    if x.dtype == np.bool_:
+        x = convert(x, dtypes.default_int_dtype())
+    return lax.integer_pow(x, 2)
 
 
 # ---------------------------------------------------------------- unary tables
@@ -329,9 +336,15 @@ less = _binary("less", lax.lt)
 less_equal = _binary("less_equal", lax.le)
 greater = _binary("greater", lax.gt)
 greater_equal = _binary("greater_equal", lax.ge)
-logical_and = _binary("logical_and", lambda x, y: lax.bitwise_and(_to_bool(x), _to_bool(_materialize(y))))
-logical_or = _binary("logical_or", lambda x, y: lax.bitwise_or(_to_bool(x), _to_bool(_materialize(y))))
-logical_xor = _binary("logical_xor", lambda x, y: lax.bitwise_xor(_to_bool(x), _to_bool(_materialize(y))))
+
+
+def _logical(lax_fn):
+    return lambda x, y: lax_fn(_to_bool(x), _to_bool(_materialize(y)))
+
+
+logical_and = _binary("logical_and", _logical(lax.bitwise_and))
+logical_or = _binary("logical_or", _logical(lax.bitwise_or))
+logical_xor = _binary("logical_xor", _logical(lax.bitwise_xor))
 bitwise_and = _binary("bitwise_and", lax.bitwise_and)
 bitwise_or = _binary("bitwise_or", lax.bitwise_or)
 bitwise_xor = _binary("bitwise_xor", lax.bitwise_xor)
@@ -453,3 +466,21 @@ fmin = _binary("fmin", _nan_ignoring(lax.min))
 heaviside = _binary("heaviside", _reject_complex("heaviside", _heaviside), to_inexact=True)
 sinc = _unary("sinc", _sinc, **_inexact)
 bitwise_count = _unary("bitwise_count", _bitwise_count)
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """|a - b| <= atol + rtol * |b| elementwise, computed in a's and b's promoted float type;
+    infinities are close only to themselves, NaNs to nothing unless equal_nan."""
+    a, b = promote_and_broadcast(a, b, name="numax.numpy.isclose")
+    dtype = dtypes.to_inexact_dtype(a.dtype)
+    a, b = _same_shape(convert(a, dtype), convert(b, dtype))
+    real = dtypes.real_dtype(dtype)
+    tolerance = lax.add(TypedScalar(atol, real, False),
+                        lax.mul(TypedScalar(rtol, real, False), lax.abs(b)))
+    close = lax.le(lax.abs(lax.sub(a, b)), tolerance)
+    a_inf, b_inf = isinf(a), isinf(b)
+    close = lax.select(lax.bitwise_or(a_inf, b_inf),
+                       lax.bitwise_and(lax.bitwise_and(a_inf, b_inf), lax.eq(a, b)), close)
+    if equal_nan:
+        close = lax.bitwise_or(close, lax.bitwise_and(isnan(a), isnan(b)))
+    return close

@@ -81,13 +81,18 @@ def _shape_of(x):
 
 # ---------------------------------------------------------------- uniform and normal
 
-def uniform_data(key, shape, dtype, minval=0.0, maxval=1.0):
-    """Uniform floats in [minval, maxval) from one raw key (JAX's `_uniform`)."""
-    check_shape("uniform", shape, _shape_of(minval), _shape_of(maxval))
+def uniform_bit_width(dtype):
+    """How many random bits `uniform` draws per sample of float `dtype`: the float's
+    width, except that floats with fewer than 8 mantissa bits still draw a whole byte."""
+    finfo = dtypes.finfo(dtype)
+    return 8 if finfo.nmant < 8 else finfo.bits
+
+
+def uniform_from_bits(bits, dtype, minval=0.0, maxval=1.0):
+    """JAX's float construction from `uniform_bit_width(dtype)` random bits."""
     finfo = dtypes.finfo(dtype)
     nbits, nmant = finfo.bits, finfo.nmant
-    rng_bits = 8 if nmant < 8 else nbits     # narrow floats still draw a whole byte
-    bits = random_bits_data(key, rng_bits, shape)
+    rng_bits = uniform_bit_width(dtype)
     uint_dtype = _UNSIGNED[nbits]
     if rng_bits != nbits:
         bits = lax.convert_element_type(bits, uint_dtype)
@@ -99,13 +104,25 @@ def uniform_data(key, shape, dtype, minval=0.0, maxval=1.0):
     float_bits = lax.bitwise_or(lax.shift_right_logical(bits, rng_bits - nmant), one_bits)
     floats = lax.sub(lax.bitcast_convert_type(float_bits, dtype), const(dtype, 1.0))
     scaled = jnp.add(jnp.multiply(floats, jnp.subtract(maxval, minval)), minval)
-    return jnp.maximum(minval, lax.reshape(scaled, shape) if shape else scaled)
+    return jnp.maximum(minval, scaled)
+
+
+def uniform_data(key, shape, dtype, minval=0.0, maxval=1.0):
+    """Uniform floats in [minval, maxval) from one raw key (JAX's `_uniform`)."""
+    check_shape("uniform", shape, _shape_of(minval), _shape_of(maxval))
+    bits = random_bits_data(key, uniform_bit_width(dtype), shape)
+    return uniform_from_bits(bits, dtype, minval, maxval)
+
+
+def normal_from_bits(bits, dtype):
+    """sqrt(2) erf_inv(u) with u uniform in (-1, 1) built from `bits` (real dtype)."""
+    low = np.nextafter(np.array(-1.0, dtype), np.array(0.0, dtype))
+    u = uniform_from_bits(bits, dtype, low, np.array(1.0, dtype))
+    return lax.mul(const(dtype, np.sqrt(2)), lax.erf_inv(u))
 
 
 def _normal_real(key, shape, dtype):
-    low = np.nextafter(np.array(-1.0, dtype), np.array(0.0, dtype))
-    u = uniform_data(key, shape, dtype, low, np.array(1.0, dtype))
-    return lax.mul(const(dtype, np.sqrt(2)), lax.erf_inv(u))
+    return normal_from_bits(random_bits_data(key, uniform_bit_width(dtype), shape), dtype)
 
 
 def normal_data(key, shape, dtype):

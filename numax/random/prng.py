@@ -188,17 +188,66 @@ _UNSIGNED = {8: np.dtype(np.uint8), 16: np.dtype(np.uint16), 32: UINT32,
              64: np.dtype(np.uint64)}
 
 
-def random_bits_data(key, bit_width, shape):
-    """Unsigned integers of `bit_width` bits and `shape` from one raw key (no checks)."""
-    key0, key1 = _key_words(key)
-    count_hi, count_lo = iota_2x32_shape(shape)
-    bits_hi, bits_lo = threefry2x32(key0, key1, count_hi, count_lo)
+def _combine_words(bits_hi, bits_lo, bit_width):
+    """The bits of `bit_width` JAX takes from threefry's two output words: 64-bit values
+    concatenate them; narrower ones xor them (and keep the low bits)."""
     dtype = _UNSIGNED[bit_width]
     if bit_width == 64:
         return lax.bitwise_or(lax.shift_left(lax.convert_element_type(bits_hi, dtype), 32),
                               lax.convert_element_type(bits_lo, dtype))
     bits = lax.bitwise_xor(bits_hi, bits_lo)
     return bits if bit_width == 32 else lax.convert_element_type(bits, dtype)
+
+
+def random_bits_data(key, bit_width, shape):
+    """Unsigned integers of `bit_width` bits and `shape` from one raw key (no checks)."""
+    key0, key1 = _key_words(key)
+    count_hi, count_lo = iota_2x32_shape(shape)
+    return _combine_words(*threefry2x32(key0, key1, count_hi, count_lo), bit_width)
+
+
+# Many keys at once. The rejection samplers hold a key per sample as two uint32 arrays
+# (key0, key1) of one shape; these give, for every one of those keys, what split and
+# random_bits give for a single key, in one threefry evaluation.
+
+def _broadcast_keys(key0, key1, extra):
+    shape = tuple(np.shape(key0))
+    full = shape + tuple(extra)
+    dims = tuple(range(len(shape)))
+    return (lax.broadcast_in_dim(key0, full, dims), lax.broadcast_in_dim(key1, full, dims),
+            len(shape), full)
+
+
+def split_words(key0, key1, num):
+    """`num` keys split from each key (key0, key1): a list of num (key0, key1) pairs."""
+    key0, key1, axis, full = _broadcast_keys(key0, key1, (num,))
+    out0, out1 = threefry2x32(key0, key1, lax.full((), 0, UINT32),
+                              lax.broadcasted_iota(UINT32, full, axis))
+    return [(lax.index_in_dim(out0, i, axis, keepdims=False),
+             lax.index_in_dim(out1, i, axis, keepdims=False)) for i in range(num)]
+
+
+def random_bits_words(key0, key1, bit_width, shape):
+    """Random bits of `shape` from each key (key0, key1): shape key0.shape + shape."""
+    shape = tuple(shape)
+    key0, key1, axis, full = _broadcast_keys(key0, key1, shape)
+    count_hi, count_lo = iota_2x32_shape(shape)
+    if shape:
+        dims = tuple(range(axis, len(full)))
+        count_hi = lax.broadcast_in_dim(count_hi, full, dims)
+        count_lo = lax.broadcast_in_dim(count_lo, full, dims)
+    return _combine_words(*threefry2x32(key0, key1, count_hi, count_lo), bit_width)
+
+
+def key_words(key):
+    """(key0, key1) of raw key data of shape (..., 2)."""
+    ndim = np.ndim(key)
+    return (lax.index_in_dim(key, 0, ndim - 1, keepdims=False),
+            lax.index_in_dim(key, 1, ndim - 1, keepdims=False))
+
+
+def stack_words(key0, key1):
+    return _stack_words(key0, key1)
 
 
 def split_data(key, num=2):

@@ -24,89 +24,178 @@ from numax import lax
 from numax import numpy as jnp
 from numax.api import jit
 from numax.core import dtypes
-from numax.core.pytree import tree_map
-from numax.random.distributions import (_rademacher, check_shape, const, exponential_data,
-                                        float_dtype, key_words, normal_data, optional_shape,
-                                        split2, take, uniform_data)
-from numax.random.prng import canonical_shape, split_data
+from numax.random.distributions import _rademacher, check_shape, const, exponential_data
+from numax.random.distributions import float_dtype, normal_data, normal_from_bits
+from numax.random.distributions import key_words as key_words_of
+from numax.random.distributions import optional_shape, split2, take, uniform_bit_width
+from numax.random.distributions import uniform_data, uniform_from_bits
+from numax.random.prng import (canonical_shape, key_words, random_bits_words, split_data,
+                               split_words)
 
-# ---------------------------------------------------------------- the loop
+# ---------------------------------------------------------------- loops and keys
+
+
+use_rounds = False   # True: take the loop-free path even when lax.while_loop exists (tests)
 
 
 def has_while_loop():
-    return getattr(lax, "while_loop", None) is not None
+    return not use_rounds and getattr(lax, "while_loop", None) is not None
 
 
-def while_loop(cond_fun, body_fun, init_val, *, unrolled):
-    """lax.while_loop when numax has it; until then `unrolled` guarded iterations."""
-    loop = getattr(lax, "while_loop", None)
-    if loop is not None:
-        return loop(cond_fun, body_fun, init_val)
-    state = tree_map(jnp.asarray, init_val)
-    for _ in range(unrolled):
-        keep_going = cond_fun(state)
-        new_state = body_fun(state)
-        state = tree_map(lambda new, old: lax.select(keep_going, jnp.astype(new, old.dtype), old),
-                         new_state, state)
-    return state
+def while_loop(cond_fun, body_fun, init_val):
+    return lax.while_loop(cond_fun, body_fun, init_val)
+
+
+def _uniform_words(key0, key1, shape, dtype, minval=0.0, maxval=1.0):
+    """uniform(key, shape, dtype) for every key (key0, key1): shape key0.shape + shape."""
+    bits = random_bits_words(key0, key1, uniform_bit_width(dtype), shape)
+    return uniform_from_bits(bits, dtype, minval, maxval)
+
+
+def _normal_words(key0, key1, dtype):
+    """normal(key, (), dtype) for every key (key0, key1)."""
+    return normal_from_bits(random_bits_words(key0, key1, uniform_bit_width(dtype), ()), dtype)
+
+
+def _stack(values):
+    """Stacks same-shaped arrays along a new leading axis."""
+    return jnp.stack(values, axis=0)
+
+
+def _key_chain(key0, key1, count, num):
+    """`count` successive splits into `num`: key_{i+1}, *others_i = split(key_i, num).
+    Returns the others, each stacked along a new leading axis of length `count`."""
+    others = [[] for _ in range(num - 1)]
+    for _ in range(count):
+        (key0, key1), *rest = split_words(key0, key1, num)
+        for store, pair in zip(others, rest):
+            store.append(pair)
+    return [(_stack([a for a, _ in store]), _stack([b for _, b in store])) for store in others]
+
+
+def _key_chain_first(key0, key1, count):
+    """`count` successive `subkey, key = split(key)` (the new key is the second half)."""
+    subkeys = []
+    for _ in range(count):
+        sub, (key0, key1) = split_words(key0, key1, 2)
+        subkeys.append(sub)
+    return _stack([a for a, _ in subkeys]), _stack([b for _, b in subkeys])
 
 
 # ---------------------------------------------------------------- gamma
 
-_GAMMA_OUTER_UNROLL = 8   # Marsaglia–Tsang accepts with probability > 0.95 per round
-_GAMMA_INNER_UNROLL = 4   # P(1 + c x <= 0) < 1e-4 for the boosted shape (d >= 2/3)
+# Without lax.while_loop the samplers evaluate a fixed number of loop rounds at once (all
+# their random draws in one threefry evaluation) and pick the round the loop would have
+# stopped at; the counts below make running out a rare event (about 1e-10 per sample).
+_GAMMA_ROUNDS = 8        # Marsaglia–Tsang accepts with probability > 0.95 per round
+_GAMMA_NORMAL_DRAWS = 5  # P(1 + c x <= 0) < 0.01 per normal draw (d >= 2/3)
 
 
-def _gamma_one(key, alpha, log_space):
-    """One Gamma(alpha) sample (or its log) from one raw key: Marsaglia and Tsang (2000),
-    "A simple method for generating gamma variables", with alpha < 1 boosted to alpha + 1
-    and multiplied by U**(1/alpha)."""
+def _tsang_rejected(x_sq, v, u, d):
+    """Whether Marsaglia–Tsang rejects the proposal d v (x_sq = x**2, v = (1 + c x)**3)."""
+    one = jnp.ones_like(d)
+    squeeze = u >= one - 0.0331 * (x_sq * x_sq)
+    full = jnp.log(u) >= x_sq * 0.5 + d * (one - v + jnp.log(v))
+    return squeeze & full
+
+
+def _tsang_loop(key0, key1, d, c):
+    """The rejection loop with lax.while_loop, all samples in lock step (each advancing
+    only while it is rejected, exactly as vmap of the one-sample loop). Returns V."""
+    dtype = d.dtype
+
+    def outer_cond(state):
+        _, _, x_sq, v, u = state
+        return jnp.any(_tsang_rejected(x_sq, v, u, d))
+
+    def outer_body(state):
+        key0, key1, x_sq, v, u = state
+        active = _tsang_rejected(x_sq, v, u, d)
+        (new0, new1), (x0, x1), (u0, u1) = split_words(key0, key1, 3)
+
+        def inner_cond(inner):
+            return jnp.any(inner[3] <= 0)
+
+        def inner_body(inner):
+            k0, k1, x, v = inner
+            going = v <= 0
+            (k0_new, k1_new), (s0, s1) = split_words(k0, k1, 2)
+            x_new = _normal_words(s0, s1, dtype)
+            v_new = 1 + x_new * c
+            return (lax.select(going, k0_new, k0), lax.select(going, k1_new, k1),
+                    lax.select(going, x_new, x), lax.select(going, v_new, v))
+
+        _, _, x, v_lin = while_loop(inner_cond, inner_body,
+                                    (x0, x1, jnp.zeros_like(d), jnp.full_like(d, -1)))
+        proposal = (new0, new1, x * x, v_lin * v_lin * v_lin, _uniform_words(u0, u1, (), dtype))
+        return tuple(lax.select(active, new, old) for new, old in zip(proposal, state))
+
+    init = (key0, key1, jnp.zeros_like(d), jnp.ones_like(d), jnp.full_like(d, 2))
+    return while_loop(outer_cond, outer_body, init)[3], True
+
+
+def _tsang_rounds(key0, key1, d, c):
+    """The rejection loop without while_loop: _GAMMA_ROUNDS rounds of proposals drawn at
+    once, each with _GAMMA_NORMAL_DRAWS normal draws; the result is the first accepted
+    round's, and `done` is False where the loop would have needed more draws."""
+    dtype = d.dtype
+    (x0, x1), (u0, u1) = _key_chain(key0, key1, _GAMMA_ROUNDS, 3)   # (rounds, *shape)
+    subkeys = []
+    inner0, inner1 = x0, x1
+    for _ in range(_GAMMA_NORMAL_DRAWS):
+        (inner0, inner1), sub = split_words(inner0, inner1, 2)
+        subkeys.append(sub)
+    x = _stack([_normal_words(s0, s1, dtype) for s0, s1 in subkeys])  # (draws, rounds, *shape)
+    v = 1 + x * c
+    # The inner loop keeps the first draw with v > 0.
+    x_first, v_first, found = x[-1], v[-1], v[-1] > 0
+    for m in reversed(range(_GAMMA_NORMAL_DRAWS - 1)):
+        positive = v[m] > 0
+        x_first = jnp.where(positive, x[m], x_first)
+        v_first = jnp.where(positive, v[m], v_first)
+        found = found | positive
+    x_sq = x_first * x_first
+    v_cubed = v_first * v_first * v_first
+    u = _uniform_words(u0, u1, (), dtype)
+    accepted = found & ~_tsang_rejected(x_sq, v_cubed, u, d)
+    stop = accepted | ~found          # where the real loop stops, or where we cannot follow it
+    result, done = jnp.full_like(d, np.nan), jnp.zeros(d.shape, np.bool_)
+    for j in reversed(range(_GAMMA_ROUNDS)):
+        result = jnp.where(stop[j], v_cubed[j], result)
+        done = jnp.where(stop[j], accepted[j], done)
+    return result, done
+
+
+def _gamma_words(key0, key1, alpha, log_space):
+    """One Gamma(alpha) sample (or its log) per key (key0, key1), elementwise over alpha:
+    Marsaglia and Tsang (2000), "A simple method for generating gamma variables", with
+    alpha < 1 boosted to alpha + 1 and multiplied by U**(1/alpha)."""
     dtype = alpha.dtype
     zero, one = const(dtype, 0), const(dtype, 1)
-    boost_mask = lax.ge(alpha, one)
+    boost_mask = alpha >= 1
     alpha_orig = alpha
-    alpha = lax.select(boost_mask, alpha, lax.add(alpha, one))
-    d = lax.sub(alpha, const(dtype, 1 / 3))
-    c = lax.div(const(dtype, 1 / 3), lax.sqrt(d))
-
-    def rejected(state):
-        _, x_sq, v, u = state
-        squeeze = lax.ge(u, lax.sub(one, lax.mul(const(dtype, 0.0331), lax.mul(x_sq, x_sq))))
-        full = lax.ge(lax.log(u), lax.add(lax.mul(x_sq, const(dtype, 0.5)),
-                                          lax.mul(d, lax.add(lax.sub(one, v), lax.log(v)))))
-        return lax.bitwise_and(squeeze, full)
-
-    def propose(state):
-        key = state[0]
-        key, x_key, u_key = split2(key, 3)
-
-        def next_x(inner):
-            inner_key, _, _ = inner
-            inner_key, subkey = split2(inner_key)
-            x = normal_data(subkey, (), dtype)
-            return inner_key, x, lax.add(one, lax.mul(x, c))
-
-        _, x, v = while_loop(lambda inner: lax.le(inner[2], zero), next_x,
-                             (x_key, zero, const(dtype, -1)), unrolled=_GAMMA_INNER_UNROLL)
-        return key, lax.mul(x, x), lax.mul(lax.mul(v, v), v), uniform_data(u_key, (), dtype)
-
-    key, subkey = split2(key)
-    # The initial state is one that `rejected` rejects, so the loop proposes at least once.
-    final = while_loop(rejected, propose, (key, zero, one, const(dtype, 2)),
-                       unrolled=_GAMMA_OUTER_UNROLL)
-    v = final[2]
+    alpha = lax.select(boost_mask, alpha, alpha + one)
+    d = alpha - const(dtype, 1 / 3)
+    c = const(dtype, 1 / 3) / lax.sqrt(d)
+    (key0, key1), (sub0, sub1) = split_words(key0, key1, 2)
+    v, done = (_tsang_loop if has_while_loop() else _tsang_rounds)(key0, key1, d, c)
     if log_space:
-        log_u = lax.neg(exponential_data(subkey, (), dtype))   # log(1 - U), never -inf
-        log_boost = lax.select(lax.bitwise_or(boost_mask, lax.eq(log_u, zero)), zero,
-                               lax.mul(log_u, lax.div(one, alpha_orig)))
-        sample = lax.add(lax.add(lax.log(d), lax.log(v)), log_boost)
+        log_u = lax.neg(_exponential_words(sub0, sub1, dtype))   # log(1 - U), never -inf
+        log_boost = lax.select(boost_mask | (log_u == zero), jnp.zeros_like(alpha),
+                               log_u * (one / alpha_orig))
+        sample = lax.log(d) + lax.log(v) + log_boost
     else:
-        u = lax.sub(one, uniform_data(subkey, (), dtype))
-        boost = lax.select(boost_mask, one, lax.pow(u, lax.div(one, alpha_orig)))
-        sample = lax.mul(lax.mul(d, v), boost)
-    if not has_while_loop():
-        sample = lax.select(rejected(final), const(dtype, np.nan), sample)
+        u = one - _uniform_words(sub0, sub1, (), dtype)
+        boost = lax.select(boost_mask, jnp.ones_like(alpha), lax.pow(u, one / alpha_orig))
+        sample = d * v * boost
+    if done is not True:
+        sample = jnp.where(done, sample, np.nan)
     return sample
+
+
+def _exponential_words(key0, key1, dtype):
+    u = _uniform_words(key0, key1, (), dtype)
+    return lax.neg(lax.log1p(lax.neg(u)))
 
 
 def _gamma_samples(key, a, log_space):
@@ -115,42 +204,50 @@ def _gamma_samples(key, a, log_space):
     size = math.prod(shape)
     if size == 0:
         return a
-    keys = split_data(key, size)
-    flat = numax.vmap(lambda k, alpha: _gamma_one(k, alpha, log_space))(
-        keys, lax.reshape(a, (size,)))
+    key0, key1 = key_words(split_data(key, size))
+    flat = _gamma_words(key0, key1, lax.reshape(a, (size,)), log_space)
     return lax.reshape(flat, shape)
 
 
 # ---- the implicit gradient d sample / d a
 
-_GRAD_UNROLL = 200      # terms of the series / continued fraction without lax.while_loop
-_GRAD_MAX_ITERATIONS = 2000
+_GRAD_ITERATIONS = 2000   # the bound on series / continued-fraction terms with while_loop
+_GRAD_TERMS = 96          # terms summed without while_loop (accurate for a up to ~100)
+
+
+def _iterate(step, state, converged):
+    """Runs `step` until `converged(state)` (at most _GRAD_ITERATIONS times) with
+    while_loop, or exactly _GRAD_TERMS times without it (extra terms change nothing)."""
+    if has_while_loop():
+        def cond(full):
+            return (full[0] < _GRAD_ITERATIONS) & ~converged(full[1])
+        return while_loop(cond, lambda full: (full[0] + 1, step(full[1])),
+                          (jnp.asarray(0), state))[1]
+    for _ in range(_GRAD_TERMS):
+        state = step(state)
+    return state
 
 
 def _series_and_derivative(a, x):
     """P(a, x) and dP/da by the series P = x**a e**-x / Gamma(a+1) sum_n x**n / (a+1)_n,
     for x < a + 1."""
-    dtype = a.dtype
-    eps = const(dtype, dtypes.finfo(dtype).eps)
+    eps = const(a.dtype, dtypes.finfo(a.dtype).eps)
 
-    def keep_going(state):
-        count, _, term, dterm, total, dtotal = state
-        unconverged = ((jnp.abs(term) > eps * jnp.abs(total)) |
-                       (jnp.abs(dterm) > eps * jnp.abs(dtotal)))
-        return jnp.logical_and(count < _GRAD_MAX_ITERATIONS, jnp.any(unconverged))
+    def converged(state):
+        _, term, dterm, total, dtotal = state
+        return ~jnp.any((jnp.abs(term) > eps * jnp.abs(total)) |
+                        (jnp.abs(dterm) > eps * jnp.abs(dtotal)))
 
     def step(state):
-        count, r, term, dterm, total, dtotal = state
+        r, term, dterm, total, dtotal = state
         r = r + 1
         dterm = dterm * x / r - term * x / (r * r)       # d/da of term * x / (a + n)
         term = term * x / r
-        return count + 1, r, term, dterm, total + term, dtotal + dterm
+        return r, term, dterm, total + term, dtotal + dterm
 
-    zeros = jnp.zeros_like(a)
-    state = (jnp.asarray(0), a, jnp.ones_like(a), zeros, jnp.ones_like(a), zeros)
-    _, _, _, _, total, dtotal = while_loop(keep_going, step, state, unrolled=_GRAD_UNROLL)
-    log_prefactor = a * jnp.log(x) - x - lax.lgamma(a + 1)
-    prefactor = jnp.exp(log_prefactor)
+    zeros, ones = jnp.zeros_like(a), jnp.ones_like(a)
+    _, _, _, total, dtotal = _iterate(step, (a, ones, zeros, ones, zeros), converged)
+    prefactor = jnp.exp(a * jnp.log(x) - x - lax.lgamma(a + 1))
     dlog_prefactor = jnp.log(x) - lax.digamma(a + 1)
     return prefactor * total, prefactor * (dtotal + total * dlog_prefactor)
 
@@ -160,15 +257,14 @@ def _fraction_and_derivative(a, x):
     numerators p and denominators q, with their a-derivatives), for x >= a + 1."""
     dtype = a.dtype
     eps = const(dtype, dtypes.finfo(dtype).eps)
-    big = const(dtype, 2.0 ** 52 if dtype == np.float64 else 2.0 ** 24)
     tiny = const(dtype, dtypes.finfo(dtype).tiny)
+    big = const(dtype, 2.0 ** 52 if dtype == np.float64 else 2.0 ** 24)
 
-    def keep_going(state):
-        count, change = state[0], state[-1]
-        return jnp.logical_and(count < _GRAD_MAX_ITERATIONS, jnp.any(change > eps))
+    def converged(state):
+        return ~jnp.any(state[-1] > eps)
 
     def step(state):
-        count, y, z, c, p1, p2, q1, q2, dp1, dp2, dq1, dq2, fraction, dfraction, _ = state
+        y, z, c, p1, p2, q1, q2, dp1, dp2, dq1, dq2, fraction, dfraction, _ = state
         c = c + 1
         y = y + 1                       # y = 1 - a + c: dy/da = -1
         z = z + 2                       # z = x - a + 1 + 2c: dz/da = -1
@@ -181,34 +277,32 @@ def _fraction_and_derivative(a, x):
         safe_q = jnp.where(q_nonzero, q, 1)
         ratio = p / safe_q
         dratio = (dp - ratio * dq) / safe_q
-        change = jnp.where(q_nonzero, jnp.maximum(jnp.abs((fraction - ratio) / ratio),
-                                                  jnp.abs(dfraction - dratio) / jnp.maximum(
-                                                      jnp.abs(dratio), tiny)), 0)
+        change = jnp.where(q_nonzero, jnp.maximum(
+            jnp.abs((fraction - ratio) / ratio),
+            jnp.abs(dfraction - dratio) / jnp.maximum(jnp.abs(dratio), tiny)), 0)
         fraction = jnp.where(q_nonzero, ratio, fraction)
         dfraction = jnp.where(q_nonzero, dratio, dfraction)
         rescale = jnp.abs(p) > big
         p2, p1, q2, q1, dp2, dp1, dq2, dq1 = (jnp.where(rescale, v / big, v) for v in (
             p1, p, q1, q, dp1, dp, dq1, dq))
-        return (count + 1, y, z, c, p1, p2, q1, q2, dp1, dp2, dq1, dq2, fraction, dfraction,
-                change)
+        return y, z, c, p1, p2, q1, q2, dp1, dp2, dq1, dq2, fraction, dfraction, change
 
     y = 1 - a
     z = x + y + 1
     p1, q1 = x + 1, z * x
     zeros, ones = jnp.zeros_like(a), jnp.ones_like(a)
-    state = (jnp.asarray(0), y, z, zeros, p1, ones, q1, x, zeros, zeros, -x, zeros,
-             p1 / q1, (0 - p1 * (-x)) / (q1 * q1), ones)
-    state = while_loop(keep_going, step, state, unrolled=_GRAD_UNROLL)
-    fraction, dfraction = state[12], state[13]
-    log_prefactor = a * jnp.log(x) - x - lax.lgamma(a)
-    prefactor = jnp.exp(log_prefactor)
+    state = (y, z, zeros, p1, ones, q1, x, zeros, zeros, -x, zeros, p1 / q1,
+             p1 * x / (q1 * q1), ones)
+    state = _iterate(step, state, converged)
+    fraction, dfraction = state[11], state[12]
+    prefactor = jnp.exp(a * jnp.log(x) - x - lax.lgamma(a))
     dlog_prefactor = jnp.log(x) - lax.digamma(a)
     return prefactor * fraction, prefactor * (dfraction + fraction * dlog_prefactor)
 
 
 def random_gamma_grad(a, x):
     """d x / d a for x ~ Gamma(a) held at a fixed quantile: -(dP/da) / (dP/dx)."""
-    use_fraction = jnp.logical_and(x > 1, x > a)
+    use_fraction = (x > 1) & (x > a)
     # Each branch sees inputs in its own convergent region (the other is discarded).
     a_series = jnp.where(use_fraction, 1, a)
     x_series = jnp.where(use_fraction, 0.5, x)
@@ -217,9 +311,9 @@ def random_gamma_grad(a, x):
     _, dp_series = _series_and_derivative(a_series, x_series)
     _, dq_fraction = _fraction_and_derivative(a_fraction, x_fraction)
     dp_da = jnp.where(use_fraction, -dq_fraction, dp_series)
-    log_density = (a - 1) * jnp.log(x) - x - lax.lgamma(a)
-    grad = -dp_da / jnp.exp(log_density)
-    return jnp.where(x > 0, grad, 0)
+    safe_x = jnp.where(x > 0, x, 1)
+    log_density = (a - 1) * jnp.log(safe_x) - safe_x - lax.lgamma(a)
+    return jnp.where(x > 0, -dp_da / jnp.exp(log_density), 0)
 
 
 def _gamma_tangent(a, sample, log_space):
@@ -243,8 +337,7 @@ def _make_gamma(log_space):
     def sample_jvp(primals, tangents):
         key, a = primals
         out = sample(key, a)
-        a_dot = tangents[1]
-        return out, a_dot * lax.stop_gradient(_gamma_tangent(a, out, log_space))
+        return out, tangents[1] * lax.stop_gradient(_gamma_tangent(a, out, log_space))
     return sample
 
 
@@ -266,7 +359,7 @@ _gamma_jit = jit(gamma_data, static_argnums=(2, 3, 4))
 def gamma(key, a, shape=None, dtype=float):
     """Gamma(a, 1) samples by Marsaglia–Tsang rejection; differentiable in `a` (implicit
     reparameterisation)."""
-    data = key_words("gamma", key)
+    data = key_words_of("gamma", key)
     dtype = float_dtype("gamma", dtype)
     shape = optional_shape("gamma", shape, tuple(np.shape(a)))
     return _gamma_jit(data, a, shape, dtype, False)
@@ -274,7 +367,7 @@ def gamma(key, a, shape=None, dtype=float):
 
 def loggamma(key, a, shape=None, dtype=float):
     """log of Gamma(a, 1) samples, computed in log space so small `a` does not underflow."""
-    data = key_words("loggamma", key)
+    data = key_words_of("loggamma", key)
     dtype = float_dtype("loggamma", dtype)
     shape = optional_shape("loggamma", shape, tuple(np.shape(a)))
     return _gamma_jit(data, a, shape, dtype, True)
@@ -300,7 +393,7 @@ _beta_jit = jit(_beta, static_argnums=(3, 4))
 
 def beta(key, a, b, shape=None, dtype=float):
     """Beta(a, b) samples as G_a / (G_a + G_b) of log-space gamma samples."""
-    data = key_words("beta", key)
+    data = key_words_of("beta", key)
     dtype = float_dtype("beta", dtype)
     shape = optional_shape("beta", shape, tuple(np.shape(a)), tuple(np.shape(b)))
     return _beta_jit(data, a, b, shape, dtype)
@@ -320,7 +413,7 @@ _dirichlet_jit = jit(_dirichlet, static_argnums=(2, 3))
 def dirichlet(key, alpha, shape=None, dtype=float):
     """Dirichlet(alpha) samples (alpha's last axis is the categories): a softmax of
     log-space gamma samples."""
-    data = key_words("dirichlet", key)
+    data = key_words_of("dirichlet", key)
     dtype = float_dtype("dirichlet", dtype)
     if np.ndim(alpha) < 1:
         raise ValueError(f"dirichlet requires alpha.ndim >= 1, got alpha.ndim == "
@@ -341,7 +434,7 @@ _chisquare_jit = jit(_chisquare, static_argnums=(2, 3))
 
 def chisquare(key, df, shape=None, dtype=float):
     """Chi-squared(df) samples: 2 Gamma(df / 2)."""
-    data = key_words("chisquare", key)
+    data = key_words_of("chisquare", key)
     dtype = float_dtype("chisquare", dtype)
     shape = optional_shape("chisquare", shape, tuple(np.shape(df)))
     return _chisquare_jit(data, df, shape, dtype)
@@ -361,7 +454,7 @@ _f_jit = jit(_f, static_argnums=(3, 4))
 
 def f(key, dfnum, dfden, shape=None, dtype=float):
     """F(dfnum, dfden) samples: a ratio of scaled chi-squared samples."""
-    data = key_words("f", key)
+    data = key_words_of("f", key)
     dtype = float_dtype("f", dtype)
     shape = optional_shape("f", shape, tuple(np.shape(dfnum)), tuple(np.shape(dfden)))
     return _f_jit(data, dfnum, dfden, shape, dtype)
@@ -381,7 +474,7 @@ _t_jit = jit(_t, static_argnums=(2, 3))
 
 def t(key, df, shape=(), dtype=float):
     """Student's t(df) samples: N(0, 1) * sqrt((df/2) / Gamma(df/2))."""
-    data = key_words("t", key)
+    data = key_words_of("t", key)
     dtype = float_dtype("t", dtype)
     shape = optional_shape("t", shape, tuple(np.shape(df)))
     return _t_jit(data, df, shape, dtype)
@@ -401,7 +494,7 @@ _generalized_normal_jit = jit(_generalized_normal, static_argnums=(2, 3))
 def generalized_normal(key, p, shape=(), dtype=float):
     """Generalized normal samples, density proportional to exp(-|x|**p): a random sign
     times Gamma(1/p) ** (1/p)."""
-    data = key_words("generalized_normal", key)
+    data = key_words_of("generalized_normal", key)
     dtype = float_dtype("generalized_normal", dtype)
     shape = canonical_shape("generalized_normal", shape)
     check_shape("generalized_normal", shape, tuple(np.shape(p)))
@@ -421,7 +514,7 @@ _ball_jit = jit(_ball, static_argnums=(1, 2, 3, 4))
 def ball(key, d, p=2, shape=(), dtype=float):
     """Points uniform in the d-dimensional unit p-norm ball (Barthe, Guédon, Mendelson
     and Naor: generalized normals divided by (sum |g|**p + E) ** (1/p))."""
-    data = key_words("ball", key)
+    data = key_words_of("ball", key)
     dtype = float_dtype("ball", dtype)
     d = int(d)
     if d < 1:
@@ -431,27 +524,31 @@ def ball(key, d, p=2, shape=(), dtype=float):
 
 # ---------------------------------------------------------------- poisson
 
-_KNUTH_UNROLL = 48      # rate < 10: P(N >= 47) < 1e-14 per sample
-_REJECTION_UNROLL = 16  # acceptance > 0.75 per round
+_KNUTH_ROUNDS = 40       # rate < 10: P(N >= 39) < 1e-11 per sample
+_REJECTION_ROUNDS = 16   # acceptance > 0.75 per round
 
 
 def _poisson_knuth(key, lam, shape, dtype):
     """Knuth: count uniforms until their product falls below exp(-lam) (all samples in
-    lock step, each with its own counter)."""
-    def body(carry):
-        i, k, rng, log_prod = carry
-        rng, subkey = split2(rng)
+    lock step, each with its own count)."""
+    if has_while_loop():
+        def body(carry):
+            i, k, rng, log_prod = carry
+            rng, subkey = split2(rng)
+            k = lax.select(log_prod > -lam, k + 1, k)
+            u = uniform_data(subkey, shape, np.dtype(np.float32))
+            return i + 1, k, rng, log_prod + jnp.log(u)
+
+        init = (jnp.asarray(0), jnp.zeros(shape, dtype), key, jnp.zeros(shape, np.float32))
+        k = while_loop(lambda carry: jnp.any(carry[3] > -lam), body, init)[1]
+        return (k - 1).astype(dtype)
+    key0, key1 = key_words(key)
+    subkeys = _key_chain(key0, key1, _KNUTH_ROUNDS, 2)[0]
+    u = _uniform_words(*subkeys, shape, np.dtype(np.float32))       # (rounds, *shape)
+    k, log_prod = jnp.zeros(shape, dtype), jnp.zeros(shape, np.float32)
+    for i in range(_KNUTH_ROUNDS):
         k = lax.select(log_prod > -lam, k + 1, k)
-        u = uniform_data(subkey, shape, np.dtype(np.float32))
-        return i + 1, k, rng, log_prod + jnp.log(u)
-
-    def keep_going(carry):
-        return jnp.any(carry[3] > -lam)
-
-    k_init = jnp.zeros(shape, dtype)
-    log_init = jnp.zeros(shape, np.float32)
-    k = while_loop(keep_going, body, (jnp.asarray(0), k_init, key, log_init),
-                   unrolled=_KNUTH_UNROLL)[1]
+        log_prod = log_prod + jnp.log(u[i])
     return (k - 1).astype(dtype)
 
 
@@ -464,38 +561,47 @@ def _poisson_rejection(key, lam, shape, dtype):
     inv_alpha = 1.1239 + 1.1328 / (b - 3.4)
     v_r = 0.9277 - 3.6224 / (b - 2)
 
-    def body(carry):
-        i, k_out, accepted, key = carry
-        key, subkey_0, subkey_1 = split2(key, 3)
-        u = uniform_data(subkey_0, shape, lam.dtype) - 0.5
-        v = uniform_data(subkey_1, shape, lam.dtype)
+    def propose(u, v):
+        u = u - 0.5
         u_shifted = 0.5 - jnp.abs(u)
         k = lax.floor((2 * a / u_shifted + b) * u + lam + 0.43)
         s = lax.log(v * inv_alpha / (a / (u_shifted * u_shifted) + b))
         t = -lam + k * log_lam - lax.lgamma(k + 1)
         accept1 = (u_shifted >= 0.07) & (v <= v_r)
         reject = (k < 0) | ((u_shifted < 0.013) & (v > u_shifted))
-        accept2 = s <= t
-        accept = accept1 | (~reject & accept2)
-        k_out = lax.select(accept, k, k_out)
-        return i + 1, k_out, accepted | accept, key
-
-    def keep_going(carry):
-        return jnp.any(~carry[2])
+        return k, accept1 | (~reject & (s <= t))
 
     k_init = jnp.full(shape, -1, lam.dtype)
-    accepted = jnp.zeros(shape, np.bool_)
-    k = while_loop(keep_going, body, (jnp.asarray(0), k_init, accepted, key),
-                   unrolled=_REJECTION_UNROLL)[1]
-    return k.astype(dtype)
+    if has_while_loop():
+        def body(carry):
+            i, k_out, accepted, key = carry
+            key, subkey_0, subkey_1 = split2(key, 3)
+            k, accept = propose(uniform_data(subkey_0, shape, lam.dtype),
+                                uniform_data(subkey_1, shape, lam.dtype))
+            return i + 1, lax.select(accept, k, k_out), accepted | accept, key
+
+        init = (jnp.asarray(0), k_init, jnp.zeros(shape, np.bool_), key)
+        return while_loop(lambda carry: jnp.any(~carry[2]), body, init)[1].astype(dtype)
+    key0, key1 = key_words(key)
+    keys_u, keys_v = _key_chain(key0, key1, _REJECTION_ROUNDS, 3)
+    k, accept = propose(_uniform_words(*keys_u, shape, lam.dtype),
+                        _uniform_words(*keys_v, shape, lam.dtype))        # (rounds, *shape)
+    # The loop runs a round while any sample is still unaccepted, and every round it runs
+    # overwrites the samples that accept in it.
+    k_out, accepted, running = k_init, jnp.zeros(shape, np.bool_), jnp.asarray(True)
+    for i in range(_REJECTION_ROUNDS):
+        k_out = lax.select(running & accept[i], k[i], k_out)
+        accepted = accepted | accept[i]
+        running = running & jnp.any(~accepted)
+    return k_out.astype(dtype)
 
 
 def _poisson(key, lam, shape, dtype):
     lam = lax.convert_element_type(jnp.broadcast_to(lam, shape), np.float32)
     use_knuth = jnp.isnan(lam) | (lam < 10)
     lam_knuth = lax.select(use_knuth, lam, jnp.zeros_like(lam))
-    # Rejection's acceptance rate peaks as the rate grows; park the Knuth lanes at a
-    # large rate so they accept at once.
+    # Park the Knuth lanes of the rejection sampler at a large rate, where it accepts at
+    # once, and the rejection lanes of Knuth's at 0, where it stops at once.
     lam_rejection = lax.select(use_knuth, jnp.full_like(lam, 1e5), lam)
     result = lax.select(use_knuth, _poisson_knuth(key, lam_knuth, shape, dtype),
                         _poisson_rejection(key, lam_rejection, shape, dtype))
@@ -507,7 +613,7 @@ _poisson_jit = jit(_poisson, static_argnums=(2, 3))
 
 def poisson(key, lam, shape=None, dtype=int):
     """Poisson(lam) samples (Knuth's method below lam = 10, transformed rejection above)."""
-    data = key_words("poisson", key)
+    data = key_words_of("poisson", key)
     dtype = dtypes.canonicalize_dtype(dtype)
     if not dtypes.is_integer(dtype):
         raise ValueError(f"dtype argument to `poisson` must be an int dtype, got {dtype}")
@@ -525,39 +631,47 @@ def _stirling_tail(k):
     kp1 = jnp.maximum(k, 9) + 1
     kp1sq = kp1 * kp1
     approx = (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / kp1
-    index = jnp.astype(jnp.clip(k, 0, 9), np.int32)
-    small = take(jnp.asarray(table), index, 0)
+    small = take(jnp.asarray(table), jnp.astype(jnp.clip(k, 0, 9), np.int32), 0)
     return jnp.where(k <= 9, small, approx)
 
 
-_INVERSION_UNROLL = 48  # mean <= 10: P(more than 46 successes) < 1e-14 per sample
-_BTRS_UNROLL = 16
+_INVERSION_ROUNDS = 40   # mean <= 10: P(more than 38 successes) < 1e-11 per sample
+_BTRS_ROUNDS = 16
 
 
 def _binomial_inversion(key, count, prob, shape, dtype):
-    """Sum geometric waiting times until they exceed `count`: the number of them that fit
-    is Binomial(count, prob)."""
+    """Sum geometric waiting times until they pass `count`: how many fit is
+    Binomial(count, prob)."""
     log1minusprob = jnp.log1p(-prob)
 
-    def body(carry):
-        i, num_geom, geom_sum, key = carry
-        subkey, key = split2(key)
-        num_geom_out = lax.select(geom_sum <= count, num_geom + 1, num_geom)
-        u = uniform_data(subkey, shape, prob.dtype)
-        geom = jnp.ceil(jnp.log(u) / log1minusprob)
-        return i + 1, num_geom_out, geom_sum + geom, key
-
-    def keep_going(carry):
-        return jnp.any(carry[2] <= count)
+    def geometric(u):
+        return jnp.ceil(jnp.log(u) / log1minusprob)
 
     zeros = jnp.zeros(shape, prob.dtype)
-    k = while_loop(keep_going, body, (jnp.asarray(0), zeros, zeros, key),
-                   unrolled=_INVERSION_UNROLL)[1]
-    return (k - 1).astype(dtype)
+    if has_while_loop():
+        def body(carry):
+            i, num_geom, geom_sum, key = carry
+            subkey, key = split2(key)
+            num_geom = lax.select(geom_sum <= count, num_geom + 1, num_geom)
+            geom = geometric(uniform_data(subkey, shape, prob.dtype))
+            return i + 1, num_geom, geom_sum + geom, key
+
+        init = (jnp.asarray(0), zeros, zeros, key)
+        k = while_loop(lambda carry: jnp.any(carry[2] <= count), body, init)[1]
+        return (k - 1).astype(dtype)
+    key0, key1 = key_words(key)
+    geoms = geometric(_uniform_words(*_key_chain_first(key0, key1, _INVERSION_ROUNDS), shape,
+                                     prob.dtype))
+    num_geom, geom_sum = zeros, zeros
+    for i in range(_INVERSION_ROUNDS):
+        num_geom = lax.select(geom_sum <= count, num_geom + 1, num_geom)
+        geom_sum = geom_sum + geoms[i]
+    return (num_geom - 1).astype(dtype)
 
 
 def _btrs(key, count, prob, shape, dtype):
-    """Hörmann (1993), "The generation of binomial random variates" (BTRS)."""
+    """Hörmann (1993), "The generation of binomial random variates" (BTRS); each sample
+    keeps the first proposal it accepts."""
     stddev = jnp.sqrt(count * prob * (1 - prob))
     b = 1.15 + 2.53 * stddev
     a = -0.0873 + 0.0248 * b + 0.01 * prob
@@ -567,11 +681,8 @@ def _btrs(key, count, prob, shape, dtype):
     alpha = (2.83 + 5.1 / b) * stddev
     m = jnp.floor((count + 1) * prob)
 
-    def body(carry):
-        i, k_out, accepted, key = carry
-        key, subkey_0, subkey_1 = split2(key, 3)
-        u = uniform_data(subkey_0, shape, prob.dtype) - 0.5
-        v = uniform_data(subkey_1, shape, prob.dtype)
+    def propose(u, v):
+        u = u - 0.5
         us = 0.5 - jnp.abs(u)
         accept1 = (us >= 0.07) & (v <= v_r)
         k = jnp.floor((2 * a / us + b) * u + c)
@@ -583,18 +694,29 @@ def _btrs(key, count, prob, shape, dtype):
                        + (k_safe + 0.5) * jnp.log(r * (count - k_safe + 1) / (k_safe + 1))
                        + _stirling_tail(m) + _stirling_tail(count - m)
                        - _stirling_tail(k_safe) - _stirling_tail(count - k_safe))
-        accept = accept1 | (~reject & (log_v <= upper_bound))
-        k_out = lax.select(accept & ~accepted, k, k_out)
-        return i + 1, k_out, accepted | accept, key
-
-    def keep_going(carry):
-        return jnp.any(~carry[2])
+        return k, accept1 | (~reject & (log_v <= upper_bound))
 
     k_init = jnp.full(shape, -1, prob.dtype)
-    accepted = jnp.zeros(shape, np.bool_)
-    k = while_loop(keep_going, body, (jnp.asarray(0), k_init, accepted, key),
-                   unrolled=_BTRS_UNROLL)[1]
-    return k.astype(dtype)
+    no = jnp.zeros(shape, np.bool_)
+    if has_while_loop():
+        def body(carry):
+            i, k_out, accepted, key = carry
+            key, subkey_0, subkey_1 = split2(key, 3)
+            k, accept = propose(uniform_data(subkey_0, shape, prob.dtype),
+                                uniform_data(subkey_1, shape, prob.dtype))
+            return i + 1, lax.select(accept & ~accepted, k, k_out), accepted | accept, key
+
+        init = (jnp.asarray(0), k_init, no, key)
+        return while_loop(lambda carry: jnp.any(~carry[2]), body, init)[1].astype(dtype)
+    key0, key1 = key_words(key)
+    keys_u, keys_v = _key_chain(key0, key1, _BTRS_ROUNDS, 3)
+    k, accept = propose(_uniform_words(*keys_u, shape, prob.dtype),
+                        _uniform_words(*keys_v, shape, prob.dtype))
+    k_out, accepted = k_init, no
+    for i in range(_BTRS_ROUNDS):
+        k_out = lax.select(accept[i] & ~accepted, k[i], k_out)
+        accepted = accepted | accept[i]
+    return k_out.astype(dtype)
 
 
 def _binomial(key, count, prob, shape, dtype):
@@ -629,7 +751,7 @@ _binomial_jit = jit(_binomial, static_argnums=(3, 4))
 def binomial(key, n, p, shape=None, dtype=float):
     """Binomial(n, p) samples as floats (inversion by geometric sums when n min(p, 1-p)
     <= 10, Hörmann's BTRS otherwise). NaN for invalid n or p; inf for infinite n."""
-    data = key_words("binomial", key)
+    data = key_words_of("binomial", key)
     dtype = float_dtype("binomial", dtype)
     shape = optional_shape("binomial", shape, tuple(np.shape(n)), tuple(np.shape(p)))
     return _binomial_jit(data, n, p, shape, dtype)
@@ -657,7 +779,7 @@ _multinomial_jit = jit(_multinomial, static_argnums=(3, 4))
 def multinomial(key, n, p, *, shape=None, dtype=float, unroll=1):
     """Multinomial(n, p) counts over p's last axis: a binomial per category of what the
     earlier categories left."""
-    data = key_words("multinomial", key)
+    data = key_words_of("multinomial", key)
     n, p = jnp.asarray(n), jnp.asarray(p)
     common = jnp.result_type(n, p)
     if not dtypes.is_inexact(common):

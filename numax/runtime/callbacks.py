@@ -83,17 +83,30 @@ class _Trampoline:
             raise
 
 
-class CallbackExecutable(Executable):
-    """An executable whose program calls Python; `execute` returns when it has finished."""
+class _Completed:
+    """The results of a finished run, in the shape of jaxlib's ExecuteResults."""
 
-    __slots__ = ("callbacks", "errors")
+    __slots__ = ("buffers",)
 
-    def __init__(self, loaded, device, out_avals, text, callbacks, errors):
-        super().__init__(loaded, device, out_avals, text)
-        self.callbacks = callbacks  # keeps the host functions alive as long as the executable
+    def __init__(self, buffers):
+        self.buffers = buffers
+
+    def consume_with_handlers(self, handlers):
+        return self.buffers  # made with the executable's own handlers
+
+
+class _RunToCompletion:
+    """`execute_sharded` for a program with callbacks: runs it, waits until it (and so
+    every callback) has finished, and re-raises the exception a callback raised."""
+
+    __slots__ = ("loaded", "handlers", "errors")
+
+    def __init__(self, loaded, handlers, errors):
+        self.loaded = loaded
+        self.handlers = handlers
         self.errors = errors
 
-    def execute(self, buffers):
+    def __call__(self, buffers):
         try:
             results = self.loaded.execute_sharded(buffers, with_tokens=True)
             token = results.consume_token()
@@ -105,8 +118,22 @@ class CallbackExecutable(Executable):
             error = self.errors[-1]
             self.errors.clear()
         else:
-            return outs
+            return _Completed(outs)
         raise error  # outside the except block: XLA's copy of the traceback is noise
+
+
+class CallbackExecutable(Executable):
+    """An executable whose program calls Python; a run returns when it has finished."""
+
+    __slots__ = ("callbacks",)
+
+    def __init__(self, loaded, device, out_avals, text, callbacks, errors):
+        super().__init__(loaded, device, out_avals, text)
+        self.callbacks = callbacks  # keeps the host functions alive as long as the executable
+        self.execute_sharded = _RunToCompletion(loaded, self.handlers, errors)
+
+    def execute(self, buffers):
+        return self.execute_sharded(buffers).buffers
 
 
 def compile_with_callbacks(text, devices, out_avals, host_callbacks, options):

@@ -39,12 +39,18 @@ class CompileError(RuntimeError):
 
 
 class Executable:
-    """A loaded XLA executable for one device, with result handlers built once."""
+    """A loaded XLA executable for one device, with result handlers built once.
 
-    __slots__ = ("loaded", "device", "out_avals", "handlers", "text")
+    `execute_sharded(buffers).consume_with_handlers(handlers)` is the hot path callers
+    may bind once; it is jaxlib's own method unless the program calls back into Python
+    (runtime/callbacks.py), whose run must also wait for its callbacks.
+    """
+
+    __slots__ = ("loaded", "device", "out_avals", "handlers", "text", "execute_sharded")
 
     def __init__(self, loaded, device, out_avals, text):
         self.loaded = loaded
+        self.execute_sharded = loaded.execute_sharded
         self.device = device
         self.out_avals = tuple(out_avals)
         sharding = sharding_for(device)

@@ -5,7 +5,9 @@ the JVP agrees with central finite differences, and the VJP is the transpose of 
 JVP (<u, J v> == <J^T u, v>), which exercises the transpose rules of every linear
 primitive the linearization uses. A primitive whose examples have floating inputs
 must declare a `jvp` rule, `linear=True`, or a `not_differentiable` reason; a missing
-rule fails here. Primitives declared not differentiable must give zero tangents.
+rule fails here. Primitives declared not differentiable must give zero tangents;
+arguments declared in `not_differentiable_in` are held fixed, and differentiating with
+respect to one of them must raise NotImplementedError.
 """
 
 import numpy as np
@@ -67,7 +69,15 @@ def test_jvp_and_transpose(primitive, args, params):
     with numax.enable_x64():
         args = [_widen(a) for a in args]
         params = _widen_params(params)
-        positions = [i for i, a in enumerate(args) if _is_inexact(a)]
+        fixed = primitive.not_differentiable_in
+        for i in fixed:
+            def along(v, i=i):
+                full = list(args)
+                full[i] = v
+                return _flat(primitive.bind(*full, **params))
+            with pytest.raises(NotImplementedError):
+                numax.jvp(along, (args[i],), (np.ones_like(args[i]),))
+        positions = [i for i, a in enumerate(args) if _is_inexact(a) and i not in fixed]
         if not positions:
             pytest.skip("no floating-point inputs")
         if not (primitive.jvp or primitive.linear or primitive.not_differentiable):

@@ -61,7 +61,8 @@ def _inner(a, b):
 
 def check_jvp_and_vjp(primitive, args, params):
     """JVP vs central differences and the VJP as the transpose of the JVP, in float64, with
-    respect to every floating-point operand."""
+    respect to every floating-point operand. Everything runs in one jitted function (one
+    compilation; the registry-wide checker runs the rules eagerly)."""
     with numax.enable_x64():
         args = [_widen(a) for a in args]
         params = _widen_params(params)
@@ -77,50 +78,30 @@ def check_jvp_and_vjp(primitive, args, params):
 
         primals = [args[i] for i in positions]
         tangents = [_randn(p.shape, p.dtype) for p in primals]
-        out, tangent = numax.jvp(f, tuple(primals), tuple(tangents))
-        out = np.asarray(out)
-        if not dtypes.is_inexact(out.dtype):
+        out_shape = numax.eval_shape(f, *primals)
+        if not dtypes.is_inexact(out_shape.dtype):
+            _, tangent = numax.jvp(f, tuple(primals), tuple(tangents))
+            assert not np.any(np.asarray(tangent).astype(bool))
             return
+        u = _randn(out_shape.shape, out_shape.dtype)
         eps = 1e-6
-        plus = np.asarray(f(*[p + eps * t for p, t in zip(primals, tangents)]), np.complex128)
-        minus = np.asarray(f(*[p - eps * t for p, t in zip(primals, tangents)]), np.complex128)
-        numeric = (plus - minus) / (2 * eps)
-        if not np.iscomplexobj(out):
+
+        def everything(primals, tangents, u):
+            _, tangent = numax.jvp(f, tuple(primals), tuple(tangents))
+            cts = numax.vjp(f, *primals)[1](u)
+            plus = f(*[p + eps * t for p, t in zip(primals, tangents)])
+            minus = f(*[p - eps * t for p, t in zip(primals, tangents)])
+            return tangent, cts, plus, minus
+        tangent, cts, plus, minus = numax.jit(everything)(primals, tangents, u)
+        numeric = (np.asarray(plus, np.complex128) - np.asarray(minus, np.complex128)) / (2 * eps)
+        if not dtypes.is_complex(out_shape.dtype):
             numeric = numeric.real
         np.testing.assert_allclose(np.asarray(tangent), numeric, rtol=1e-6, atol=1e-6)
-        _, pullback = numax.vjp(f, *primals)
-        u = _randn(out.shape, out.dtype)
-        cts = pullback(u)
         for ct, p in zip(cts, primals):
             assert np.asarray(ct).shape == p.shape and np.asarray(ct).dtype == p.dtype
         lhs = _inner(u, tangent)
         rhs = sum(_inner(c, t) for c, t in zip(cts, tangents))
         np.testing.assert_allclose(lhs, rhs, rtol=1e-9, atol=1e-9)
-
-
-def check_vmap(primitive, args, params, in_axes, batch=3):
-    """vmap with `in_axes` (one entry per operand) equals a loop over the batch."""
-    stacked = []
-    for a, axis in zip(args, in_axes):
-        a = np.asarray(a)
-        if axis is None:
-            stacked.append(a)
-            continue
-        if dtypes.is_inexact(a.dtype):
-            copies = a[None] * rng.uniform(0.5, 1.5, (batch,) + a.shape).astype(a.dtype)
-        else:
-            copies = np.stack([a] * batch)
-        stacked.append(copies)
-    moved = [s if axis is None else np.moveaxis(s, 0, axis) for s, axis in zip(stacked, in_axes)]
-    out = numax.vmap(lambda *xs: primitive.bind(*xs, **params), in_axes=tuple(in_axes))(*moved)
-    expected = np.stack([np.asarray(primitive.bind(
-        *[s if axis is None else s[b] for s, axis in zip(stacked, in_axes)], **params))
-        for b in range(batch)])
-    out = np.asarray(out)
-    assert out.dtype == expected.dtype
-    tol = 2e-2 if out.dtype == dtypes.bfloat16 else 1e-5
-    np.testing.assert_allclose(out.astype(np.complex128), expected.astype(np.complex128),
-                               rtol=tol, atol=tol)
 
 
 def _axes_variants(args):
@@ -132,20 +113,61 @@ def _axes_variants(args):
             ((ndims[0] + 1) // 2, None), (None, ndims[1])]
 
 
+def check_vmap(primitive, args, params, batch=3):
+    """vmap, with each in_axes of _axes_variants, equals a loop over the batch; all variants
+    and the loops run in one jitted function."""
+    args = [np.asarray(a) for a in args]
+    stacked = []
+    for a in args:
+        if dtypes.is_inexact(a.dtype):
+            stacked.append(a[None] * rng.uniform(0.5, 1.5, (batch,) + a.shape).astype(a.dtype))
+        else:
+            stacked.append(np.stack([a] * batch))
+    variants = _axes_variants(args)
+    moved = [[a if axis is None else np.moveaxis(s, 0, axis)
+              for a, s, axis in zip(args, stacked, in_axes)] for in_axes in variants]
+
+    def bind(*xs):
+        return primitive.bind(*xs, **params)
+
+    def everything(moved, slices):
+        outs = [numax.vmap(bind, in_axes=tuple(in_axes))(*xs)
+                for in_axes, xs in zip(variants, moved)]
+        loops = [[bind(*[a if axis is None else s[b] for a, s, axis in zip(args, slices, in_axes)])
+                  for b in range(batch)] for in_axes in variants]
+        return outs, loops
+    slices = [[s[b] for b in range(batch)] for s in stacked]
+    outs, loops = numax.jit(everything)(moved, slices)
+    for in_axes, out, loop in zip(variants, outs, loops):
+        out, expected = np.asarray(out), np.stack([np.asarray(x) for x in loop])
+        assert out.dtype == expected.dtype
+        tol = 2e-2 if out.dtype == dtypes.bfloat16 else 1e-5
+        np.testing.assert_allclose(out.astype(np.complex128), expected.astype(np.complex128),
+                                   rtol=tol, atol=tol, err_msg=f"in_axes={in_axes}")
+
+
 # ---------------------------------------------------------------- all declared examples
 
 def _example_cases(primitive):
-    return [pytest.param(args, params, id=f"{primitive.name}-{i}")
-            for i, (args, params) in enumerate(primitive.examples())]
+    """Every declared example; vmap is checked once per geometry (operand shapes and
+    parameters other than dtypes and precision), since batching never looks at dtypes."""
+    cases, seen = [], set()
+    for i, (args, params) in enumerate(primitive.examples()):
+        geometry = (tuple(np.shape(a) for a in args),
+                    repr({k: v for k, v in params.items()
+                          if k not in ("precision", "preferred_element_type")}))
+        cases.append(pytest.param(primitive, args, params, geometry not in seen,
+                                  id=f"{primitive.name}-{i}"))
+        seen.add(geometry)
+    return cases
 
 
-@pytest.mark.parametrize("args,params", _example_cases(dot_general_p) +
-                         _example_cases(conv_general_dilated_p))
-def test_every_example_jvp_vjp_vmap(args, params):
-    primitive = dot_general_p if "out_sharding" in params else conv_general_dilated_p
+@pytest.mark.parametrize("primitive,args,params,check_batching",
+                         _example_cases(dot_general_p) + _example_cases(conv_general_dilated_p))
+def test_every_example_jvp_vjp_vmap(primitive, args, params, check_batching):
     check_jvp_and_vjp(primitive, args, params)
-    for in_axes in _axes_variants(args):
-        check_vmap(primitive, args, params, in_axes)
+    if check_batching:
+        check_vmap(primitive, args, params)
 
 
 # ---------------------------------------------------------------- more convolutions
@@ -217,8 +239,7 @@ def test_conv_configurations_jvp_vjp(args, params):
 
 @pytest.mark.parametrize("args,params", CONVOLUTIONS)
 def test_conv_configurations_vmap(args, params):
-    for in_axes in _axes_variants(args):
-        check_vmap(conv_general_dilated_p, args, params, in_axes)
+    check_vmap(conv_general_dilated_p, args, params)
 
 
 # ---------------------------------------------------------------- dot_general: analytic values

@@ -38,7 +38,7 @@ ROWS_SCATTER = lax.ScatterDimensionNumbers(update_window_dims=(1,), inserted_win
                                            scatter_dims_to_operand_dims=(0,))
 
 
-def _randn(shape, dtype=np.float64):
+def _randn(shape, dtype=np.float32):
     dtype = np.dtype(dtype)
     if dtype.kind == "c":
         return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(dtype)
@@ -87,8 +87,12 @@ def check_jvp_and_vjp(primitive, args, params):
 
         primals = [args[i] for i in positions]
         tangents = [_randn(p.shape, p.dtype) for p in primals]
-        out, tangent = numax.jvp(f, tuple(primals), tuple(tangents))
-        out = np.asarray(out)
+        out = np.asarray(f(*primals))
+        u = _randn(out.shape, out.dtype)
+        # JVP and VJP under one jit: one compilation instead of one per primitive bound
+        (jvp_out, tangent), cts = numax.jit(lambda p, t, u: (
+            numax.jvp(f, p, t), numax.vjp(f, *p)[1](u)))(tuple(primals), tuple(tangents), u)
+        np.testing.assert_array_equal(np.asarray(jvp_out), out)
         numeric = _numeric_jvp(f, primals, tangents)
         if not np.iscomplexobj(out):
             numeric = numeric.real
@@ -96,9 +100,6 @@ def check_jvp_and_vjp(primitive, args, params):
         np.testing.assert_allclose(np.asarray(tangent)[finite], numeric[finite],
                                    rtol=1e-6, atol=1e-6)
         assert np.all(np.asarray(tangent)[~finite] == 0)
-        _, pullback = numax.vjp(f, *primals)
-        u = _randn(out.shape, out.dtype)
-        cts = pullback(u)
         for ct, p in zip(cts, primals):
             assert np.asarray(ct).shape == p.shape and np.asarray(ct).dtype == p.dtype
         lhs = _inner(u, tangent)
@@ -123,7 +124,8 @@ def check_vmap(primitive, args, params, in_axes, batch=3):
     stacked = [np.asarray(a) if axis is None else _batch_of(a, batch)
                for a, axis in zip(args, in_axes)]
     moved = [s if axis is None else np.moveaxis(s, 0, axis) for s, axis in zip(stacked, in_axes)]
-    out = numax.vmap(lambda *xs: primitive.bind(*xs, **params), in_axes=tuple(in_axes))(*moved)
+    out = numax.jit(numax.vmap(lambda *xs: primitive.bind(*xs, **params),
+                               in_axes=tuple(in_axes)))(*moved)
     expected = np.stack([np.asarray(primitive.bind(
         *[s if axis is None else s[b] for s, axis in zip(stacked, in_axes)], **params))
         for b in range(batch)])
@@ -134,37 +136,50 @@ def check_vmap(primitive, args, params, in_axes, batch=3):
 
 
 def _axes_variants(args):
-    """All operands batched first, last and in the middle; then each operand alone."""
+    """All operands batched in the middle, then each operand alone (the registry-wide
+    checker covers batch axes first and last)."""
     ndims = [np.ndim(a) for a in args]
-    variants = [tuple(0 for _ in ndims), tuple(ndims), tuple((n + 1) // 2 for n in ndims)]
+    variants = [tuple((n + 1) // 2 for n in ndims)]
     if len(args) > 1:
         for i, n in enumerate(ndims):
             variants.append(tuple((n + 1) // 2 if j == i else None for j in range(len(args))))
     return variants
 
 
-def _cases(names):
+# The scatter examples: 0-3 layouts (rows, elements, columns, 2x2 windows), 4-5 out of
+# bounds (drop, clip), 6 batching dims, 7-8 repeated indices (not for scatter itself).
+# Scatter programs are slow to compile, so each check takes the subset it needs.
+
+
+def _cases(names, chosen):
+    """The declared examples of `names` (those listed in chosen[name] where given). Members
+    of the scatter family share rules and example layouts, so only the one whose rule is
+    checked needs all of them; scatter-sub/mul/max take float versions of the layouts (the
+    registry declares them with integers, which have no derivatives)."""
     import numax.lax  # noqa: F401
     for name in names:
-        for i, (args, params) in enumerate(registry[name].examples()):
-            yield pytest.param(registry[name], args, params, id=f"{name}-{i}")
-    # The registry declares scatter-sub/mul/max with integers, which have no derivatives.
-    for name in ["scatter-sub", "scatter-mul", "scatter-max"]:
-        examples = indexing._scatter_examples("float32", unique_only=False)()
+        examples = registry[name].examples()
+        if name in ("scatter-sub", "scatter-mul", "scatter-max"):
+            examples = indexing._scatter_examples("float32", False)()
         for i, (args, params) in enumerate(examples):
-            yield pytest.param(registry[name], args, params, id=f"{name}-float-{i}")
-
-
-ALL_CASES = list(_cases(STRUCTURAL + INDEXING))
+            if i in chosen.get(name, range(len(examples))):
+                yield pytest.param(registry[name], args, params, id=f"{name}-{i}")
 
 
 @pytest.mark.parametrize("primitive,args,params", [
-    c for c in ALL_CASES if any(dtypes.is_inexact(np.asarray(a).dtype) for a in c.values[1])])
+    c for c in _cases(STRUCTURAL + INDEXING, {
+        "scatter": (0, 1, 3, 4, 6), "scatter-add": (0, 3, 4, 6, 8), "scatter-sub": (0,),
+        "scatter-mul": (0, 3, 7), "scatter-min": (0, 4, 7), "scatter-max": (7,)})
+    if any(dtypes.is_inexact(np.asarray(a).dtype) for a in c.values[1])])
 def test_every_example_jvp_and_vjp(primitive, args, params):
     check_jvp_and_vjp(primitive, args, params)
 
 
-@pytest.mark.parametrize("primitive,args,params", [c for c in ALL_CASES if c.values[1]])
+@pytest.mark.parametrize("primitive,args,params", [
+    c for c in _cases(STRUCTURAL + INDEXING, {
+        "scatter": (0,), "scatter-add": (1, 2, 3, 6, 8), "scatter-sub": (0,),
+        "scatter-mul": (0,), "scatter-min": (0,), "scatter-max": (0,)})
+    if c.values[1]])
 def test_every_example_vmap(primitive, args, params):
     for in_axes in _axes_variants(args):
         check_vmap(primitive, args, params, in_axes)
@@ -211,10 +226,10 @@ def _numpy_pad(x, value, config):
 ])
 def test_pad_vjp_matches_numpy_reference(shape, config):
     with numax.enable_x64():
-        x, value = _randn(shape), np.float64(0.7)
+        x, value = _randn(shape, np.float64), np.float64(0.7)
         out, pullback = numax.vjp(lambda x, v: lax.pad(x, v, config), x, value)
         np.testing.assert_array_equal(np.asarray(out), _numpy_pad(x, value, config))
-        u = _randn(np.shape(out))
+        u = _randn(np.shape(out), np.float64)
         ct_x, ct_value = pullback(u)
         # where each operand element lands (-1 marks padding positions)
         landed = _numpy_pad(np.arange(x.size, dtype=np.float64).reshape(shape), -1.0, config)
@@ -252,10 +267,11 @@ def test_broadcast_in_dim_vjp_sums_new_and_stretched_axes():
     np.testing.assert_array_equal(np.asarray(out), np.broadcast_to(x, (2, 3, 4)))
     u = _randn((2, 3, 4))
     np.testing.assert_allclose(np.asarray(pullback(u)[0]), u.sum(axis=(0, 2))[:, None],
-                               rtol=1e-12)
+                               rtol=1e-6)
     # a size-1 axis that stays size 1 is not summed
-    ct = numax.vjp(lambda x: lax.broadcast_in_dim(x, (1, 5), (0, 1)), _randn((1, 5)))[1](u[0, :1, :1].repeat(5, 1))[0]
-    np.testing.assert_array_equal(np.asarray(ct), u[0, :1, :1].repeat(5, 1))
+    u = _randn((1, 4, 5))
+    ct = numax.vjp(lambda x: lax.broadcast_in_dim(x, (1, 4, 5), (0, 2)), _randn((1, 5)))[1](u)[0]
+    np.testing.assert_allclose(np.asarray(ct), u.sum(axis=1), rtol=1e-6)
 
 
 @pytest.mark.parametrize("f,adjoint", [
@@ -266,9 +282,9 @@ def test_broadcast_in_dim_vjp_sums_new_and_stretched_axes():
     (lambda x: lax.concatenate([x, x * 2.0], 1), lambda u: u[:, :3] + 2 * u[:, 3:]),
 ])
 def test_vjp_of_layout_ops_is_the_inverse_layout(f, adjoint):
-    x = _randn((2, 3, 4)).astype(np.float32)
+    x = _randn((2, 3, 4))
     out, pullback = numax.vjp(f, x)
-    u = _randn(np.shape(out)).astype(np.float32)
+    u = _randn(np.shape(out))
     np.testing.assert_allclose(np.asarray(pullback(u)[0]), adjoint(u), rtol=1e-6)
 
 
@@ -315,7 +331,7 @@ def test_dynamic_update_slice_grads_split_at_the_window(start):
 
 
 def test_grad_through_traced_start_index_under_jit():
-    x = _randn((6,)).astype(np.float32)
+    x = _randn((6,))
 
     def f(x, i):
         return _total(lax.sin(lax.dynamic_slice(x, (i,), (3,))))
@@ -390,7 +406,7 @@ def test_scatter_with_repeated_indices_differentiates_the_winner_only():
         idx = np.array([[1], [3], [1], [1], [0]], np.int32)
         updates = np.array([10.0, 20.0, 30.0, 40.0, 50.0])   # distinct: the winner is visible
         f = lambda x, up: lax.scatter(x, idx, up, ELEMENTS_SCATTER)  # noqa: E731
-        t_x, t_updates = _randn(5), _randn(5)
+        t_x, t_updates = _randn(5, np.float64), _randn(5, np.float64)
         out, tangent = numax.jvp(f, (x, updates), (t_x, t_updates))
         out, tangent = np.asarray(out), np.asarray(tangent)
         winner = {p: int(np.flatnonzero(updates == out[p])[0]) for p in (0, 1, 3)}
@@ -399,7 +415,7 @@ def test_scatter_with_repeated_indices_differentiates_the_winner_only():
         np.testing.assert_array_equal(tangent[[2, 4]], t_x[[2, 4]])
         for p, j in winner.items():
             assert tangent[p] == t_updates[j]
-        u = _randn(5)
+        u = _randn(5, np.float64)
         ct_x, ct_updates = numax.vjp(f, x, updates)[1](u)
         np.testing.assert_array_equal(np.asarray(ct_x), [0, 0, u[2], 0, u[4]])
         expected = np.zeros(5)
@@ -422,46 +438,52 @@ def test_scatter_unique_indices_jvp_is_the_scatter_of_tangents():
     np.testing.assert_array_equal(np.asarray(tangent), expected)
 
 
-@pytest.mark.parametrize("updates", [[2.0, 3.0, 5.0], [0.0, 3.0, 5.0], [0.0, 0.0, 5.0],
-                                     [0.0, 3.0, 0.0]])
-def test_scatter_mul_grads_with_repeated_indices_and_zeros(updates):
+def test_scatter_mul_grads_with_repeated_indices_and_zeros():
+    x = np.array([1.5, -2.0, 3.0])
+    idx = np.array([[0], [0], [2]], np.int32)     # two factors land on x[0]
+    u = np.array([0.5, 2.0, -1.0])
+
+    def f(x, updates):
+        return lax.scatter_mul(x, idx, updates, ELEMENTS_SCATTER)
+
     with numax.enable_x64():
-        x = np.array([1.5, -2.0, 3.0])
-        updates = np.array(updates)
-        idx = np.array([[0], [0], [2]], np.int32)     # two factors land on x[0]
-        f = lambda x, up: lax.scatter_mul(x, idx, up, ELEMENTS_SCATTER)  # noqa: E731
-        out, pullback = numax.vjp(f, x, updates)
-        np.testing.assert_allclose(np.asarray(out), [x[0] * updates[0] * updates[1], x[1],
-                                                     x[2] * updates[2]])
-        u = np.array([0.5, 2.0, -1.0])
-        ct_x, ct_updates = pullback(u)
-        np.testing.assert_allclose(np.asarray(ct_x), u * [updates[0] * updates[1], 1,
-                                                          updates[2]])
-        np.testing.assert_allclose(np.asarray(ct_updates), [
-            u[0] * x[0] * updates[1], u[0] * x[0] * updates[0], u[2] * x[2]])
-        t = _randn(3)
-        _, tangent = numax.jvp(lambda up: f(x, up), (updates,), (t,))
-        np.testing.assert_allclose(np.asarray(tangent),
-                                   _numeric_jvp(lambda up: f(x, up), [updates], [t]).real,
-                                   atol=1e-6)
+        pullback = numax.jit(lambda x, up, u: numax.vjp(f, x, up)[1](u))
+        forward = numax.jit(lambda x, up, t: numax.jvp(f, (x, up), (np.zeros(3), t)))
+        for updates in [[2.0, 3.0, 5.0], [0.0, 3.0, 5.0], [0.0, 0.0, 5.0], [0.0, 3.0, 0.0]]:
+            updates = np.array(updates)
+            ct_x, ct_updates = pullback(x, updates, u)
+            np.testing.assert_allclose(np.asarray(ct_x),
+                                       u * [updates[0] * updates[1], 1, updates[2]])
+            np.testing.assert_allclose(np.asarray(ct_updates), [
+                u[0] * x[0] * updates[1], u[0] * x[0] * updates[0], u[2] * x[2]])
+            t = _randn(3, np.float64)
+            out, tangent = forward(x, updates, t)
+            np.testing.assert_allclose(np.asarray(out), [x[0] * updates[0] * updates[1], x[1],
+                                                         x[2] * updates[2]])
+            np.testing.assert_allclose(np.asarray(tangent),
+                                       _numeric_jvp(lambda up: f(x, up), [updates], [t]).real,
+                                       atol=1e-6)
 
 
-@pytest.mark.parametrize("scatter,operand,updates,expected_x,expected_updates", [
-    # x[0] ties with the first update: half each; x[1] loses to the last update
-    (lax.scatter_max, [2.0, 5.0], [2.0, 1.0, 7.0], [0.5, 0.0], [0.5, 0.0, 1.0]),
-    # three-way tie at x[0]
-    (lax.scatter_max, [2.0, 5.0], [2.0, 2.0, 4.0], [1 / 3, 1.0], [1 / 3, 1 / 3, 0.0]),
-    # min: two updates tie below the operand, operand gets nothing
-    (lax.scatter_min, [2.0, 5.0], [1.0, 1.0, 7.0], [0.0, 1.0], [0.5, 0.5, 0.0]),
-])
-def test_scatter_min_max_split_ties_evenly(scatter, operand, updates, expected_x,
-                                           expected_updates):
-    with numax.enable_x64():
-        idx = np.array([[0], [0], [1]], np.int32)
-        f = lambda x, up: scatter(x, idx, up, ELEMENTS_SCATTER)  # noqa: E731
-        ct_x, ct_updates = numax.vjp(f, np.array(operand), np.array(updates))[1](np.ones(2))
-        np.testing.assert_allclose(np.asarray(ct_x), expected_x)
-        np.testing.assert_allclose(np.asarray(ct_updates), expected_updates)
+@pytest.mark.parametrize("scatter,cases", [
+    (lax.scatter_max, [
+        # x[0] ties with the first update: half each; x[1] loses to the last update
+        ([2.0, 5.0], [2.0, 1.0, 7.0], [0.5, 0.0], [0.5, 0.0, 1.0]),
+        # three-way tie at x[0]
+        ([2.0, 5.0], [2.0, 2.0, 4.0], [1 / 3, 1.0], [1 / 3, 1 / 3, 0.0])]),
+    (lax.scatter_min, [
+        # two updates tie below the operand, which gets nothing
+        ([2.0, 5.0], [1.0, 1.0, 7.0], [0.0, 1.0], [0.5, 0.5, 0.0])]),
+], ids=["max", "min"])
+def test_scatter_min_max_split_ties_evenly(scatter, cases):
+    idx = np.array([[0], [0], [1]], np.int32)
+    pullback = numax.jit(lambda x, up: numax.vjp(
+        lambda x, up: scatter(x, idx, up, ELEMENTS_SCATTER), x, up)[1](np.ones(2, x.dtype)))
+    for operand, updates, expected_x, expected_updates in cases:
+        ct_x, ct_updates = pullback(np.array(operand, np.float32),
+                                    np.array(updates, np.float32))
+        np.testing.assert_allclose(np.asarray(ct_x), expected_x, rtol=1e-6)
+        np.testing.assert_allclose(np.asarray(ct_updates), expected_updates, rtol=1e-6)
 
 
 def test_scatter_max_dropped_update_never_wins():
@@ -488,15 +510,12 @@ def test_grad_of_composition_matches_finite_differences():
                                      lax.sin(joined[:3]), ROWS_SCATTER)
             return _total(lax.mul(spread, spread)) + _total(lax.rev(joined, (0,)) * joined)
 
-        x, y = _randn((3, 4)), _randn((4,))
-        gx, gy = numax.grad(f, argnums=(0, 1))(x, y)
-        tx, ty = _randn((3, 4)), _randn((4,))
-        numeric = _numeric_jvp(f, [x, y], [tx, ty]).real
+        x, y = _randn((3, 4), np.float64), _randn((4,), np.float64)
+        gx, gy = numax.jit(numax.grad(f, argnums=(0, 1)))(x, y)
+        tx, ty = _randn((3, 4), np.float64), _randn((4,), np.float64)
+        numeric = _numeric_jvp(numax.jit(f), [x, y], [tx, ty]).real
         np.testing.assert_allclose(_inner(gx, tx).real + _inner(gy, ty).real, numeric,
                                    rtol=1e-6)
-        jitted = numax.jit(numax.grad(f, argnums=(0, 1)))(x, y)
-        np.testing.assert_allclose(np.asarray(jitted[0]), np.asarray(gx), rtol=1e-12)
-        np.testing.assert_allclose(np.asarray(jitted[1]), np.asarray(gy), rtol=1e-12)
 
 
 def test_vmap_in_the_middle_with_unbatched_operands():
@@ -556,36 +575,35 @@ def test_vmap_pad_with_batched_padding_value():
 
 
 def test_grad_of_vmap_and_vmap_of_grad_with_batched_starts():
-    x = _randn((4, 6)).astype(np.float32)
+    x = _randn((4, 6))
     starts = np.array([0, 3, 2, 5], np.int32)
 
     def f(row, s):
         return _total(lax.sin(lax.dynamic_slice(row, (s,), (3,))) * row[:3])
 
-    per_example = numax.vmap(numax.grad(f))(x, starts)
-    loop = np.stack([np.asarray(numax.grad(f)(x[b], starts[b])) for b in range(4)])
+    grad = numax.jit(numax.grad(f))
+    loop = np.stack([np.asarray(grad(x[b], starts[b])) for b in range(4)])
+    per_example = numax.jit(numax.vmap(numax.grad(f), in_axes=(1, 0)))(x.T.copy(), starts)
     np.testing.assert_allclose(np.asarray(per_example), loop, rtol=1e-6)
-    summed = numax.grad(lambda x: _total(numax.vmap(f)(x, starts)))(x)
+    summed = numax.jit(numax.grad(lambda x: _total(numax.vmap(f)(x, starts))))(x)
     np.testing.assert_allclose(np.asarray(summed), loop, rtol=1e-6)
-    jitted = numax.jit(numax.vmap(numax.grad(f), in_axes=(1, 0)))(x.T.copy(), starts)
-    np.testing.assert_allclose(np.asarray(jitted), loop, rtol=1e-6)
 
 
 def test_vmap_of_grad_through_scatter_and_gather_per_example_indices():
-    x = _randn((3, 5)).astype(np.float32)
+    x = _randn((3, 5))
     idx = np.array([[[1], [1]], [[4], [0]], [[2], [3]]], np.int32)
 
     def f(row, i):
         picked = lax.gather(row, i, ELEMENTS_GATHER, (1,), mode="clip")
         return _total(lax.scatter_add(row, i, lax.sin(picked), ELEMENTS_SCATTER) * row)
 
-    batched = numax.vmap(numax.grad(f), in_axes=(0, 0))(x, idx)
-    loop = np.stack([np.asarray(numax.grad(f)(x[b], idx[b])) for b in range(3)])
+    grad = numax.jit(numax.grad(f))
+    batched = numax.jit(numax.vmap(numax.grad(f)))(x, idx)
+    loop = np.stack([np.asarray(grad(x[b], idx[b])) for b in range(3)])
     np.testing.assert_allclose(np.asarray(batched), loop, rtol=1e-5)
     with numax.enable_x64():
-        row = _randn(5)
-        t = _randn(5)
-        g = numax.grad(f)(row, idx[0])
+        row, t = _randn(5, np.float64), _randn(5, np.float64)
+        g = numax.jit(numax.grad(f))(row, idx[0])
         np.testing.assert_allclose(_inner(g, t).real,
                                    _numeric_jvp(lambda r: f(r, idx[0]), [row], [t]).real,
                                    rtol=1e-6)

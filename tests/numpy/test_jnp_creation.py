@@ -253,6 +253,7 @@ def test_linspace(start, stop, num, endpoint, dtype):
     values, step = jnp.linspace(start, stop, num, endpoint=endpoint, retstep=True, dtype=dtype)
     expected_values, expected_step = np.linspace(start, stop, num, endpoint=endpoint,
                                                  retstep=True)
+    assert isinstance(step, numax.Array)   # JAX returns the step as an array too
     if num > 1:
         np.testing.assert_allclose(np.asarray(step), expected_step, rtol=1e-6)
 
@@ -356,3 +357,22 @@ def test_scalar_types_compare_with_dtypes():
     assert jnp.asarray([1, 2]).astype(jnp.bfloat16).dtype == jnp.bfloat16
     assert jnp.issubdtype(x.dtype, jnp.floating)
     assert jnp.issubdtype(jnp.float32, jnp.inexact)
+
+
+def test_x64_mode_keeps_64_bit_types():
+    with numax.enable_x64():
+        _check(jnp.asarray([1, 2]), np.array([1, 2], np.int64))
+        _check(jnp.asarray(1.5), np.float64(1.5), weak_type=True)
+        _check(jnp.arange(3), np.arange(3, dtype=np.int64))
+        _check(jnp.zeros(2), np.zeros(2, np.float64))
+        _check(jnp.array(2 ** 40), np.int64(2 ** 40))
+        _check(jnp.float64(0.1), np.float64(0.1))
+        _check(jnp.sum(jnp.asarray(np.int8([100, 100]))), np.int64(200))
+        _check(jnp.sum(jnp.asarray(np.uint8([200, 200]))), np.uint64(400))
+        _check(jnp.mean(jnp.asarray([1, 2])), np.float64(1.5))
+        _check(jnp.argmax(jnp.asarray([1.0, 3.0])), np.int64(1))
+        _check(jnp.ones(2, jnp.float32) + 1.5, np.full(2, 2.5, np.float32))
+        big = np.array([3, -3, 2], np.int64)
+        _check(jnp.power(jnp.asarray(big), jnp.asarray(np.array([39, 39, 62]))),
+               big ** np.array([39, 39, 62]))
+    _check(jnp.asarray([1, 2]), np.array([1, 2], np.int32))

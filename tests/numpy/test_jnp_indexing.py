@@ -83,7 +83,8 @@ def test_basic_indexing_under_jit(shape, data):
     0, -1, 3, -4, slice(None), slice(1, 3), slice(None, None, -1), slice(3, 0, -2),
     slice(-10, 10), slice(10, 20), slice(2, 2), (Ellipsis, 1), (None, 2), (1, None, ...),
     (), Ellipsis, None, (slice(None), None), (-1, ...), (..., None),
-    (np.int32(2),), np.int64(-2), (slice(None, None, 3), Ellipsis),
+    (np.int32(2),), np.int64(-2), (slice(None, None, 3), Ellipsis), np.array(1),
+    (np.array(-1, np.int8), np.array(2)),
 ])
 def test_specific_indices(index):
     x = np.arange(12, dtype=np.float32).reshape(4, 3)

@@ -452,3 +452,55 @@ def test_jit_matches_eager():
     expected = np.reshape(np.stack([w, -w], axis=-1), (-1, 4)).astype(np.float16)
     _check(eager, expected, F16, rtol=2e-3, atol=2e-3)
     _check(staged, np.asarray(eager), F16)
+
+
+# ---------------------------------------------------------------- nonzero and friends
+
+@settings(max_examples=15, deadline=None)
+@given(shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=4),
+       seed=st.integers(0, 1000), size=st.integers(0, 8), fill=st.integers(-3, 3))
+def test_nonzero_where_argwhere(shape, seed, size, fill):
+    x = (np.random.default_rng(seed).random(shape) < 0.4).astype(np.int8) * 3
+    expected = np.nonzero(x)
+    for fn in (jnp.nonzero, jnp.where):
+        results = fn(jnp.asarray(x))
+        assert len(results) == len(expected)
+        for r, e in zip(results, expected):
+            _check(r, e.astype(np.int32), I32)
+    _check(jnp.argwhere(jnp.asarray(x)), np.argwhere(x).astype(np.int32), I32)
+    _check(jnp.flatnonzero(jnp.asarray(x)), np.flatnonzero(x).astype(np.int32), I32)
+    # with a static size, eagerly and under jit: the first `size` indices, then fill_value
+    padded = [np.concatenate([e[:size], np.full(max(size - len(e), 0), fill)]).astype(np.int32)
+              for e in expected]
+    staged = numax.jit(lambda v: jnp.nonzero(v, size=size, fill_value=fill))(jnp.asarray(x))
+    for eager_result, staged_result, e in zip(jnp.nonzero(jnp.asarray(x), size=size,
+                                                          fill_value=fill), staged, padded):
+        _check(eager_result, e, I32)
+        _check(staged_result, e, I32)
+    staged = numax.jit(lambda v: jnp.argwhere(v, size=size, fill_value=fill))(jnp.asarray(x))
+    _check(staged, np.stack(padded, axis=1) if padded else np.zeros((size, 0), np.int32), I32)
+
+
+def test_nonzero_errors_and_counts():
+    with pytest.raises(numax.errors.ConcretizationTypeError):
+        numax.jit(lambda v: jnp.nonzero(v))(jnp.ones(3))
+    with pytest.raises(numax.errors.ConcretizationTypeError):
+        numax.jit(lambda v: jnp.where(v))(jnp.ones(3))
+    with pytest.raises(ValueError):
+        jnp.nonzero(jnp.asarray(1.0))
+    x = np.array([[0, 1.5, 0], [2, 0, -1]], np.float32)
+    _check(jnp.count_nonzero(jnp.asarray(x)), np.int32(np.count_nonzero(x)), I32)
+    _check(jnp.count_nonzero(jnp.asarray(x), axis=0),
+           np.count_nonzero(x, axis=0).astype(np.int32), I32)
+    _check(jnp.count_nonzero(jnp.asarray(x), axis=1, keepdims=True),
+           np.count_nonzero(x, axis=1, keepdims=True).astype(np.int32), I32)
+    staged = numax.jit(lambda v: jnp.nonzero(v, size=3, fill_value=(-1, -2)))(jnp.asarray(x))
+    _check(staged[0], np.array([0, 1, 1], np.int32))
+    _check(staged[1], np.array([1, 0, 2], np.int32))
+
+
+def test_axis_errors_on_zero_dimensional_arrays():
+    for fn in (lambda: jnp.squeeze(jnp.asarray(1.0), 0), lambda: jnp.sum(jnp.asarray(1.0), 0),
+               lambda: jnp.argmax(jnp.asarray(1.0), 0), lambda: jnp.swapaxes(jnp.asarray(1), 0, 0)):
+        with pytest.raises(np.exceptions.AxisError):
+            fn()

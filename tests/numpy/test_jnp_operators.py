@@ -282,3 +282,13 @@ def test_weak_types_through_operators():
     _check(jnp.asarray(3) + np.int8(1), np.int8(4), I8, weak_type=False)
     _check(jnp.asarray(np.ones(2, np.uint8)) + jnp.asarray(np.ones(2, np.int8)),
            np.full(2, 2, np.int16), np.int16)
+
+
+def test_copy_and_nonzero_methods():
+    x = np.array([[0, 2], [3, 0]], np.int32)
+    _check(jnp.asarray(x).copy(), x)
+    for result, expected in zip(jnp.asarray(x).nonzero(), x.nonzero()):
+        _check(result, expected.astype(np.int32))
+    staged = numax.jit(lambda v: v.nonzero(size=3, fill_value=-1))(jnp.asarray(x))
+    _check(staged[0], np.array([0, 1, -1], np.int32))
+    _check(staged[1], np.array([1, 0, -1], np.int32))

@@ -315,3 +315,39 @@ def test_jit_reduction_with_traced_where():
     f = numax.jit(lambda v, m: jnp.mean(v, axis=1, where=m))
     _check(f(jnp.asarray(x), jnp.asarray(mask)),
            np.mean(x.astype(np.float64), axis=1, where=mask), F32, rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [F16, BF16], ids=_name)
+def test_narrow_floats_accumulate_in_float32(dtype):
+    # Rounded once at the end, like JAX and NumPy; accumulating in bfloat16 would drift.
+    x = np.random.default_rng(14).uniform(0.995, 1.02, size=(2, 300)).astype(dtype)
+    wide = x.astype(np.float32)
+    for name in ("sum", "prod", "mean", "var", "std"):
+        expected = getattr(np, name)(wide, axis=1).astype(dtype)
+        result = getattr(jnp, name)(jnp.asarray(x), axis=1)
+        assert result.dtype == dtype
+        np.testing.assert_allclose(np.asarray(result).astype(np.float32),
+                                   expected.astype(np.float32), rtol=8e-3, atol=1e-6)
+    ones = jnp.ones(3000, dtype)
+    np.testing.assert_allclose(np.asarray(jnp.sum(ones)).astype(np.float32),
+                               np.float32(np.asarray(3000, dtype)), rtol=0)
+
+
+def test_array_equal():
+    x = np.array([[1.0, np.nan], [2.0, 3.0]], np.float32)
+    for other in (x, x[:1], x + 1, np.where(np.isnan(x), 0, x)):
+        for equal_nan in (False, True):
+            _check(jnp.array_equal(jnp.asarray(x), jnp.asarray(other), equal_nan=equal_nan),
+                   np.array_equal(x, other, equal_nan=equal_nan), BOOL)
+    _check(jnp.array_equal(jnp.asarray([1, 2]), np.array([1, 2])), np.bool_(True), BOOL)
+
+
+def test_sum_and_prod_with_bool_dtype_are_logical():
+    x = np.array([[True, False, False], [True, True, True], [False, False, False]])
+    for axis in (None, 0, 1):
+        _check(jnp.sum(jnp.asarray(x), axis=axis, dtype=bool),
+               np.sum(x, axis=axis, dtype=bool), BOOL)
+        _check(jnp.prod(jnp.asarray(x), axis=axis, dtype=bool),
+               np.prod(x, axis=axis, dtype=bool), BOOL)
+    i = np.array([0, 2, -1], np.int32)
+    _check(jnp.sum(jnp.asarray(i), dtype=bool), np.sum(i, dtype=bool), BOOL)
