@@ -15,6 +15,7 @@ import pytest
 
 import numax
 from numax.core import dtypes
+from numax.core.ir import ClosedJaxpr, Equation, Jaxpr, Literal, Var
 from numax.core.primitive import registry
 
 MAX_EXAMPLES_PER_PRIMITIVE = 3
@@ -30,15 +31,46 @@ def _widen(x):
 
 
 def _widen_params(params):
-    out = {}
-    for key, value in params.items():
-        if isinstance(value, np.dtype) and value in (np.dtype(np.float32), np.dtype(np.float16),
-                                                    dtypes.bfloat16):
-            value = np.dtype(np.float64)
-        elif isinstance(value, np.dtype) and value == np.dtype(np.complex64):
-            value = np.dtype(np.complex128)
-        out[key] = value
-    return out
+    return {key: _widen_value(value) for key, value in params.items()}
+
+# Sub-programs in params (jit bodies, branches, loop bodies) are widened with the arguments.
+
+_WIDE = {np.dtype(np.float32): np.dtype(np.float64), np.dtype(np.float16): np.dtype(np.float64),
+         dtypes.bfloat16: np.dtype(np.float64), np.dtype(np.complex64): np.dtype(np.complex128)}
+
+
+def _widen_aval(aval):
+    return aval.update(dtype=_WIDE.get(aval.dtype, aval.dtype))
+
+
+def _widen_jaxpr(jaxpr):
+    env = {}
+
+    def var(v):
+        if isinstance(v, Literal):
+            aval = _widen_aval(v.aval)
+            return Literal(np.asarray(v.value, aval.dtype), aval)
+        if v not in env:
+            env[v] = Var(_widen_aval(v.aval))
+        return env[v]
+    constvars = [var(v) for v in jaxpr.constvars]
+    invars = [var(v) for v in jaxpr.invars]
+    eqns = [Equation(e.primitive, [var(v) for v in e.invars], _widen_params(e.params),
+                     [var(v) for v in e.outvars], e.source) for e in jaxpr.eqns]
+    return Jaxpr(constvars, invars, [var(v) for v in jaxpr.outvars], eqns)
+
+
+def _widen_value(value):
+    if isinstance(value, ClosedJaxpr):
+        return ClosedJaxpr(_widen_jaxpr(value.jaxpr), [_widen(c) for c in value.consts])
+    if isinstance(value, Jaxpr):
+        return _widen_jaxpr(value)
+    if isinstance(value, tuple) and value and isinstance(value[0], (Jaxpr, ClosedJaxpr)):
+        return tuple(_widen_value(v) for v in value)
+    if isinstance(value, np.dtype):
+        return _WIDE.get(value, value)
+    return value
+
 
 
 def _is_inexact(x):
