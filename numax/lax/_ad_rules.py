@@ -109,3 +109,17 @@ def unary_tangent_jvp(primitive, tangent):
             return out, Zero(aval_of(out).strip_weak_type())
         return out, tangent(t, out, x)
     return rule
+
+
+def signed_sum_jvp(primitive, signs):
+    """JVP of x*signs[0] + y*signs[1] (add, sub) that never materialises a zero tangent:
+    with one tangent zero, the other (negated if its sign is -1) is the result's."""
+    def rule(primals, tangents, **params):
+        from numax import lax
+        out = primitive.bind(*primals, **params)
+        present = [(t, s) for t, s in zip(tangents, signs) if not is_zero(t)]
+        if len(present) == len(tangents):
+            return out, primitive.bind(*tangents, **params)
+        (tangent, sign), = present
+        return out, _broadcast_tangent(lax.neg(tangent) if sign < 0 else tangent, out)
+    return rule

@@ -146,11 +146,15 @@ def associative_scan(combine, x, axis, reverse):
 
 def _logaddexp(a, b):
     """log(exp(a) + exp(b)) in lax ops, differentiable: max(a, b) + log1p(exp(-|a - b|)),
-    or a + b where a - b is NaN (a NaN, or two infinities of one sign)."""
+    or a + b where a - b is NaN (a NaN, or two infinities of one sign). There the smooth
+    branch is computed from a - b = 0 instead, so that its derivative stays finite and a
+    reverse pass, which sends it a zero cotangent, gets no 0 * NaN."""
     from numax import lax
     delta = lax.sub(a, b)
+    undefined = lax.ne(delta, delta)
+    delta = lax.select_n(undefined, delta, lax.full_like(delta, 0))
     smooth = lax.add(lax.max(a, b), lax.log1p(lax.exp(lax.neg(lax.abs(delta)))))
-    return lax.select_n(lax.ne(delta, delta), smooth, lax.add(a, b))
+    return lax.select_n(undefined, smooth, lax.add(a, b))
 
 
 def cumulative_jvp(primitive, combine):

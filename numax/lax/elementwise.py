@@ -26,7 +26,7 @@ from numax.lax._rules import (ANY, BOOL, COMPLEX, FLOAT, INEXACT, INT, INT_OR_BO
                               elementwise_examples, hlo_op, operands, random_array,
                               broadcast_scalars)
 from numax.lax._batch_rules import batch_size, elementwise_batch, move_axis
-from numax.lax._ad_rules import (Zero, _broadcast_tangent, aval_of, elementwise_jvp,
+from numax.lax._ad_rules import (signed_sum_jvp, Zero, _broadcast_tangent, aval_of, elementwise_jvp,
                                  is_undefined, is_zero, linear_transpose_add, mul_transpose,
                                  unary_tangent_jvp, unbroadcast, zero_jvp)
 from numax.lowering import tensor_type
@@ -138,6 +138,8 @@ add_p = binary("add", "stablehlo.add", dtypes_=("float32", "int32", "complex64",
                linear=True, transpose=linear_transpose_add(1, 1))
 sub_p = binary("sub", "stablehlo.subtract", dtypes_=("float32", "int32", "complex64"),
                linear=True, transpose=linear_transpose_add(1, -1))
+add_p.jvp = signed_sum_jvp(add_p, (1, 1))
+sub_p.jvp = signed_sum_jvp(sub_p, (1, -1))
 mul_p = binary("mul", "stablehlo.multiply", dtypes_=("float32", "int32", "complex64", "uint8"),
                partials=(lambda out, x, y: y, lambda out, x, y: x), transpose=mul_transpose)
 

@@ -238,9 +238,9 @@ def apply_computation(computation, arrays):
 
 
 def batched_init_result(computation, unbatched_result, inits, init_dims, size):
-    """Result of a reduction whose init values are batched: `unbatched_result` (list, batch
-    axis first or none) was computed from one batch element's init values, and each batch
-    element's own init is folded in once more. Init values must be identities of the
+    """Result of a reduction whose init values are batched: `unbatched_result`, a list of
+    (result, batch axis or None) pairs, was computed from one batch element's init values,
+    and each batch element's own init is folded in once more. Init values must be identities of the
     computation (the contract of reduce and reduce_window), so this equals reducing with
     each element's init. Returns the results with the batch axis first."""
     from numax import lax

@@ -3,16 +3,12 @@ from it (loggamma, beta, dirichlet, chisquare, t, f, generalized_normal, ball), 
 (Knuth below rate 10, Hörmann's transformed rejection above), binomial (geometric-sum
 inversion below mean 10, Hörmann's BTRS above) and multinomial (a chain of binomials).
 
-The loops are written against `lax.while_loop(cond, body, init)`. Until numax.lax has
-one, `while_loop` below unrolls a fixed number of iterations, each applied only while
-`cond` holds, which gives the same result as the loop whenever the loop would have
-ended within that many iterations (the bounds are chosen so that failing to is a
-once-in-1e10-or-rarer event per sample; gamma marks such samples NaN).
-
-Gamma samples carry JAX's implicit reparameterisation gradient with respect to the
-shape parameter: d sample / d a = -(dP/da)(a, x) / p(x; a), P the regularised lower
-incomplete gamma function, evaluated by its series or continued fraction with the
-a-derivative carried along.
+The loops are `lax.while_loop`s that run all samples in lock step, each sample's state
+advancing only while it still loops, which is what vmap of JAX's one-sample loops does,
+so a key gives JAX's samples. Gamma samples carry JAX's implicit reparameterisation
+gradient with respect to the shape parameter: d sample / d a = -(dP/da)(a, x) / p(x; a),
+P the regularised lower incomplete gamma function, evaluated by its series or continued
+fraction with the a-derivative carried along.
 """
 
 import math
@@ -35,15 +31,12 @@ from numax.random.prng import (canonical_shape, key_words, random_bits_words, sp
 # ---------------------------------------------------------------- loops and keys
 
 
-use_rounds = False   # True: take the loop-free path even when lax.while_loop exists (tests)
-
-
-def has_while_loop():
-    return not use_rounds and getattr(lax, "while_loop", None) is not None
-
-
 def while_loop(cond_fun, body_fun, init_val):
-    return lax.while_loop(cond_fun, body_fun, init_val)
+    loop = getattr(lax, "while_loop", None)
+    if loop is None:
+        raise NotImplementedError("this sampler needs numax.lax.while_loop, which this numax "
+                                  "does not have yet")
+    return loop(cond_fun, body_fun, init_val)
 
 
 def _uniform_words(key0, key1, shape, dtype, minval=0.0, maxval=1.0):
@@ -57,39 +50,7 @@ def _normal_words(key0, key1, dtype):
     return normal_from_bits(random_bits_words(key0, key1, uniform_bit_width(dtype), ()), dtype)
 
 
-def _stack(values):
-    """Stacks same-shaped arrays along a new leading axis."""
-    return jnp.stack(values, axis=0)
-
-
-def _key_chain(key0, key1, count, num):
-    """`count` successive splits into `num`: key_{i+1}, *others_i = split(key_i, num).
-    Returns the others, each stacked along a new leading axis of length `count`."""
-    others = [[] for _ in range(num - 1)]
-    for _ in range(count):
-        (key0, key1), *rest = split_words(key0, key1, num)
-        for store, pair in zip(others, rest):
-            store.append(pair)
-    return [(_stack([a for a, _ in store]), _stack([b for _, b in store])) for store in others]
-
-
-def _key_chain_first(key0, key1, count):
-    """`count` successive `subkey, key = split(key)` (the new key is the second half)."""
-    subkeys = []
-    for _ in range(count):
-        sub, (key0, key1) = split_words(key0, key1, 2)
-        subkeys.append(sub)
-    return _stack([a for a, _ in subkeys]), _stack([b for _, b in subkeys])
-
-
 # ---------------------------------------------------------------- gamma
-
-# Without lax.while_loop the samplers evaluate a fixed number of loop rounds at once (all
-# their random draws in one threefry evaluation) and pick the round the loop would have
-# stopped at; the counts below make running out a rare event (about 1e-10 per sample).
-_GAMMA_ROUNDS = 8        # Marsaglia–Tsang accepts with probability > 0.95 per round
-_GAMMA_NORMAL_DRAWS = 5  # P(1 + c x <= 0) < 0.01 per normal draw (d >= 2/3)
-
 
 def _tsang_rejected(x_sq, v, u, d):
     """Whether Marsaglia–Tsang rejects the proposal d v (x_sq = x**2, v = (1 + c x)**3)."""
@@ -131,39 +92,7 @@ def _tsang_loop(key0, key1, d, c):
         return tuple(lax.select(active, new, old) for new, old in zip(proposal, state))
 
     init = (key0, key1, jnp.zeros_like(d), jnp.ones_like(d), jnp.full_like(d, 2))
-    return while_loop(outer_cond, outer_body, init)[3], True
-
-
-def _tsang_rounds(key0, key1, d, c):
-    """The rejection loop without while_loop: _GAMMA_ROUNDS rounds of proposals drawn at
-    once, each with _GAMMA_NORMAL_DRAWS normal draws; the result is the first accepted
-    round's, and `done` is False where the loop would have needed more draws."""
-    dtype = d.dtype
-    (x0, x1), (u0, u1) = _key_chain(key0, key1, _GAMMA_ROUNDS, 3)   # (rounds, *shape)
-    subkeys = []
-    inner0, inner1 = x0, x1
-    for _ in range(_GAMMA_NORMAL_DRAWS):
-        (inner0, inner1), sub = split_words(inner0, inner1, 2)
-        subkeys.append(sub)
-    x = _stack([_normal_words(s0, s1, dtype) for s0, s1 in subkeys])  # (draws, rounds, *shape)
-    v = 1 + x * c
-    # The inner loop keeps the first draw with v > 0.
-    x_first, v_first, found = x[-1], v[-1], v[-1] > 0
-    for m in reversed(range(_GAMMA_NORMAL_DRAWS - 1)):
-        positive = v[m] > 0
-        x_first = jnp.where(positive, x[m], x_first)
-        v_first = jnp.where(positive, v[m], v_first)
-        found = found | positive
-    x_sq = x_first * x_first
-    v_cubed = v_first * v_first * v_first
-    u = _uniform_words(u0, u1, (), dtype)
-    accepted = found & ~_tsang_rejected(x_sq, v_cubed, u, d)
-    stop = accepted | ~found          # where the real loop stops, or where we cannot follow it
-    result, done = jnp.full_like(d, np.nan), jnp.zeros(d.shape, np.bool_)
-    for j in reversed(range(_GAMMA_ROUNDS)):
-        result = jnp.where(stop[j], v_cubed[j], result)
-        done = jnp.where(stop[j], accepted[j], done)
-    return result, done
+    return while_loop(outer_cond, outer_body, init)[3]
 
 
 def _gamma_words(key0, key1, alpha, log_space):
@@ -178,7 +107,7 @@ def _gamma_words(key0, key1, alpha, log_space):
     d = alpha - const(dtype, 1 / 3)
     c = const(dtype, 1 / 3) / lax.sqrt(d)
     (key0, key1), (sub0, sub1) = split_words(key0, key1, 2)
-    v, done = (_tsang_loop if has_while_loop() else _tsang_rounds)(key0, key1, d, c)
+    v = _tsang_loop(key0, key1, d, c)
     if log_space:
         log_u = lax.neg(_exponential_words(sub0, sub1, dtype))   # log(1 - U), never -inf
         log_boost = lax.select(boost_mask | (log_u == zero), jnp.zeros_like(alpha),
@@ -188,8 +117,6 @@ def _gamma_words(key0, key1, alpha, log_space):
         u = one - _uniform_words(sub0, sub1, (), dtype)
         boost = lax.select(boost_mask, jnp.ones_like(alpha), lax.pow(u, one / alpha_orig))
         sample = d * v * boost
-    if done is not True:
-        sample = jnp.where(done, sample, np.nan)
     return sample
 
 
@@ -211,21 +138,15 @@ def _gamma_samples(key, a, log_space):
 
 # ---- the implicit gradient d sample / d a
 
-_GRAD_ITERATIONS = 2000   # the bound on series / continued-fraction terms with while_loop
-_GRAD_TERMS = 96          # terms summed without while_loop (accurate for a up to ~100)
+_GRAD_ITERATIONS = 2000   # a bound on series / continued-fraction terms
 
 
 def _iterate(step, state, converged):
-    """Runs `step` until `converged(state)` (at most _GRAD_ITERATIONS times) with
-    while_loop, or exactly _GRAD_TERMS times without it (extra terms change nothing)."""
-    if has_while_loop():
-        def cond(full):
-            return (full[0] < _GRAD_ITERATIONS) & ~converged(full[1])
-        return while_loop(cond, lambda full: (full[0] + 1, step(full[1])),
-                          (jnp.asarray(0), state))[1]
-    for _ in range(_GRAD_TERMS):
-        state = step(state)
-    return state
+    """Runs `step` until `converged(state)`, at most _GRAD_ITERATIONS times."""
+    def cond(full):
+        return (full[0] < _GRAD_ITERATIONS) & ~converged(full[1])
+    return while_loop(cond, lambda full: (full[0] + 1, step(full[1])),
+                      (jnp.asarray(0), state))[1]
 
 
 def _series_and_derivative(a, x):
@@ -508,7 +429,7 @@ def _ball(key, d, p, shape, dtype):
     return g / jnp.expand_dims((jnp.sum(jnp.abs(g) ** p, axis=-1) + e) ** (1 / p), -1)
 
 
-_ball_jit = jit(_ball, static_argnums=(1, 2, 3, 4))
+_ball_jit = jit(_ball, static_argnums=(1, 3, 4))
 
 
 def ball(key, d, p=2, shape=(), dtype=float):
@@ -519,36 +440,23 @@ def ball(key, d, p=2, shape=(), dtype=float):
     d = int(d)
     if d < 1:
         raise ValueError(f"ball: the dimension d must be a positive integer, got {d}")
-    return _ball_jit(data, d, float(p), canonical_shape("ball", shape), dtype)
+    return _ball_jit(data, d, p, canonical_shape("ball", shape), dtype)
 
 
 # ---------------------------------------------------------------- poisson
 
-_KNUTH_ROUNDS = 40       # rate < 10: P(N >= 39) < 1e-11 per sample
-_REJECTION_ROUNDS = 16   # acceptance > 0.75 per round
-
-
 def _poisson_knuth(key, lam, shape, dtype):
     """Knuth: count uniforms until their product falls below exp(-lam) (all samples in
     lock step, each with its own count)."""
-    if has_while_loop():
-        def body(carry):
-            i, k, rng, log_prod = carry
-            rng, subkey = split2(rng)
-            k = lax.select(log_prod > -lam, k + 1, k)
-            u = uniform_data(subkey, shape, np.dtype(np.float32))
-            return i + 1, k, rng, log_prod + jnp.log(u)
-
-        init = (jnp.asarray(0), jnp.zeros(shape, dtype), key, jnp.zeros(shape, np.float32))
-        k = while_loop(lambda carry: jnp.any(carry[3] > -lam), body, init)[1]
-        return (k - 1).astype(dtype)
-    key0, key1 = key_words(key)
-    subkeys = _key_chain(key0, key1, _KNUTH_ROUNDS, 2)[0]
-    u = _uniform_words(*subkeys, shape, np.dtype(np.float32))       # (rounds, *shape)
-    k, log_prod = jnp.zeros(shape, dtype), jnp.zeros(shape, np.float32)
-    for i in range(_KNUTH_ROUNDS):
+    def body(carry):
+        i, k, rng, log_prod = carry
+        rng, subkey = split2(rng)
         k = lax.select(log_prod > -lam, k + 1, k)
-        log_prod = log_prod + jnp.log(u[i])
+        u = uniform_data(subkey, shape, np.dtype(np.float32))
+        return i + 1, k, rng, log_prod + jnp.log(u)
+
+    init = (jnp.asarray(0), jnp.zeros(shape, dtype), key, jnp.zeros(shape, np.float32))
+    k = while_loop(lambda carry: jnp.any(carry[3] > -lam), body, init)[1]
     return (k - 1).astype(dtype)
 
 
@@ -571,29 +479,16 @@ def _poisson_rejection(key, lam, shape, dtype):
         reject = (k < 0) | ((u_shifted < 0.013) & (v > u_shifted))
         return k, accept1 | (~reject & (s <= t))
 
-    k_init = jnp.full(shape, -1, lam.dtype)
-    if has_while_loop():
-        def body(carry):
-            i, k_out, accepted, key = carry
-            key, subkey_0, subkey_1 = split2(key, 3)
-            k, accept = propose(uniform_data(subkey_0, shape, lam.dtype),
-                                uniform_data(subkey_1, shape, lam.dtype))
-            return i + 1, lax.select(accept, k, k_out), accepted | accept, key
+    def body(carry):
+        i, k_out, accepted, key = carry
+        key, subkey_0, subkey_1 = split2(key, 3)
+        k, accept = propose(uniform_data(subkey_0, shape, lam.dtype),
+                            uniform_data(subkey_1, shape, lam.dtype))
+        # Every round overwrites the samples that accept in it, even ones accepted before.
+        return i + 1, lax.select(accept, k, k_out), accepted | accept, key
 
-        init = (jnp.asarray(0), k_init, jnp.zeros(shape, np.bool_), key)
-        return while_loop(lambda carry: jnp.any(~carry[2]), body, init)[1].astype(dtype)
-    key0, key1 = key_words(key)
-    keys_u, keys_v = _key_chain(key0, key1, _REJECTION_ROUNDS, 3)
-    k, accept = propose(_uniform_words(*keys_u, shape, lam.dtype),
-                        _uniform_words(*keys_v, shape, lam.dtype))        # (rounds, *shape)
-    # The loop runs a round while any sample is still unaccepted, and every round it runs
-    # overwrites the samples that accept in it.
-    k_out, accepted, running = k_init, jnp.zeros(shape, np.bool_), jnp.asarray(True)
-    for i in range(_REJECTION_ROUNDS):
-        k_out = lax.select(running & accept[i], k[i], k_out)
-        accepted = accepted | accept[i]
-        running = running & jnp.any(~accepted)
-    return k_out.astype(dtype)
+    init = (jnp.asarray(0), jnp.full(shape, -1, lam.dtype), jnp.zeros(shape, np.bool_), key)
+    return while_loop(lambda carry: jnp.any(~carry[2]), body, init)[1].astype(dtype)
 
 
 def _poisson(key, lam, shape, dtype):
@@ -635,10 +530,6 @@ def _stirling_tail(k):
     return jnp.where(k <= 9, small, approx)
 
 
-_INVERSION_ROUNDS = 40   # mean <= 10: P(more than 38 successes) < 1e-11 per sample
-_BTRS_ROUNDS = 16
-
-
 def _binomial_inversion(key, count, prob, shape, dtype):
     """Sum geometric waiting times until they pass `count`: how many fit is
     Binomial(count, prob)."""
@@ -647,26 +538,17 @@ def _binomial_inversion(key, count, prob, shape, dtype):
     def geometric(u):
         return jnp.ceil(jnp.log(u) / log1minusprob)
 
-    zeros = jnp.zeros(shape, prob.dtype)
-    if has_while_loop():
-        def body(carry):
-            i, num_geom, geom_sum, key = carry
-            subkey, key = split2(key)
-            num_geom = lax.select(geom_sum <= count, num_geom + 1, num_geom)
-            geom = geometric(uniform_data(subkey, shape, prob.dtype))
-            return i + 1, num_geom, geom_sum + geom, key
-
-        init = (jnp.asarray(0), zeros, zeros, key)
-        k = while_loop(lambda carry: jnp.any(carry[2] <= count), body, init)[1]
-        return (k - 1).astype(dtype)
-    key0, key1 = key_words(key)
-    geoms = geometric(_uniform_words(*_key_chain_first(key0, key1, _INVERSION_ROUNDS), shape,
-                                     prob.dtype))
-    num_geom, geom_sum = zeros, zeros
-    for i in range(_INVERSION_ROUNDS):
+    def body(carry):
+        i, num_geom, geom_sum, key = carry
+        subkey, key = split2(key)
         num_geom = lax.select(geom_sum <= count, num_geom + 1, num_geom)
-        geom_sum = geom_sum + geoms[i]
-    return (num_geom - 1).astype(dtype)
+        geom = geometric(uniform_data(subkey, shape, prob.dtype))
+        return i + 1, num_geom, geom_sum + geom, key
+
+    zeros = jnp.zeros(shape, prob.dtype)
+    init = (jnp.asarray(0), zeros, zeros, key)
+    k = while_loop(lambda carry: jnp.any(carry[2] <= count), body, init)[1]
+    return (k - 1).astype(dtype)
 
 
 def _btrs(key, count, prob, shape, dtype):
@@ -696,27 +578,15 @@ def _btrs(key, count, prob, shape, dtype):
                        - _stirling_tail(k_safe) - _stirling_tail(count - k_safe))
         return k, accept1 | (~reject & (log_v <= upper_bound))
 
-    k_init = jnp.full(shape, -1, prob.dtype)
-    no = jnp.zeros(shape, np.bool_)
-    if has_while_loop():
-        def body(carry):
-            i, k_out, accepted, key = carry
-            key, subkey_0, subkey_1 = split2(key, 3)
-            k, accept = propose(uniform_data(subkey_0, shape, prob.dtype),
-                                uniform_data(subkey_1, shape, prob.dtype))
-            return i + 1, lax.select(accept & ~accepted, k, k_out), accepted | accept, key
+    def body(carry):
+        i, k_out, accepted, key = carry
+        key, subkey_0, subkey_1 = split2(key, 3)
+        k, accept = propose(uniform_data(subkey_0, shape, prob.dtype),
+                            uniform_data(subkey_1, shape, prob.dtype))
+        return i + 1, lax.select(accept & ~accepted, k, k_out), accepted | accept, key
 
-        init = (jnp.asarray(0), k_init, no, key)
-        return while_loop(lambda carry: jnp.any(~carry[2]), body, init)[1].astype(dtype)
-    key0, key1 = key_words(key)
-    keys_u, keys_v = _key_chain(key0, key1, _BTRS_ROUNDS, 3)
-    k, accept = propose(_uniform_words(*keys_u, shape, prob.dtype),
-                        _uniform_words(*keys_v, shape, prob.dtype))
-    k_out, accepted = k_init, no
-    for i in range(_BTRS_ROUNDS):
-        k_out = lax.select(accept[i] & ~accepted, k[i], k_out)
-        accepted = accepted | accept[i]
-    return k_out.astype(dtype)
+    init = (jnp.asarray(0), jnp.full(shape, -1, prob.dtype), jnp.zeros(shape, np.bool_), key)
+    return while_loop(lambda carry: jnp.any(~carry[2]), body, init)[1].astype(dtype)
 
 
 def _binomial(key, count, prob, shape, dtype):

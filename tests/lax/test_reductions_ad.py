@@ -312,6 +312,17 @@ def test_cumlogsumexp_jacobian_is_stable(n, reverse):
                     tol=1e-9)
 
 
+def test_cumlogsumexp_jacobian_at_infinities():
+    # exp(x_j - out_i) where finite; where both sides of a combine are -inf (an empty sum)
+    # each gets weight 1, JAX's convention for logaddexp(-inf, -inf). No NaN in either
+    # mode: the reverse pass must not multiply a zero cotangent by an undefined derivative.
+    _check_jacobian(lax.cumlogsumexp, np.array([-np.inf, 0.0, 1.0]),
+                    np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0],
+                              [0.0, 1 / (1 + np.e), np.e / (1 + np.e)]]), tol=1e-12)
+    _check_jacobian(lax.cumlogsumexp, np.array([-np.inf, -np.inf, 2.0]),
+                    np.array([[1.0, 0.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 1.0]]))
+
+
 @pytest.mark.parametrize("cumulative,pick", [(lax.cummax, np.argmax), (lax.cummin, np.argmin)])
 def test_cummax_cummin_jacobian_without_ties(cumulative, pick):
     x = _randn(7)
