@@ -49,10 +49,16 @@ def _rotate_left(value, distance):
 def threefry2x32(key0, key1, count0, count1):
     """Threefry-2x32 (20 rounds) of the counter pairs (count0, count1) under the key
     (key0, key1); all uint32, shapes broadcast as lax elementwise ops allow (scalars
-    with arrays of one shape). Returns the two output words."""
+    with arrays of one shape). Returns the two output words.
+
+    On CPU the five groups of four rounds run as a loop, as JAX does there: unrolled,
+    XLA fuses chains of threefry evaluations into kernels that LLVM takes seconds to
+    compile. Elsewhere they are unrolled. Both give the same bits."""
     schedule = (key0, key1, lax.bitwise_xor(lax.bitwise_xor(key0, key1), _KEY_SCHEDULE_PARITY))
     x0 = lax.add(count0, schedule[0])
     x1 = lax.add(count1, schedule[1])
+    if _rolled():
+        return _threefry_rounds_rolled(x0, x1, schedule)
     for injection in range(1, 6):
         for distance in _ROTATIONS[(injection - 1) % 2]:
             x0 = lax.add(x0, x1)
@@ -60,6 +66,43 @@ def threefry2x32(key0, key1, count0, count1):
         x0 = lax.add(x0, schedule[injection % 3])
         x1 = lax.add(lax.add(x1, schedule[(injection + 1) % 3]), injection)
     return x0, x1
+
+
+rolled_rounds = None   # None: loop on CPU, unroll elsewhere; True/False force one way
+
+
+def _rolled():
+    if rolled_rounds is not None:
+        return rolled_rounds
+    from numax import runtime
+    return runtime.default_backend() == "cpu"
+
+
+def _threefry_rounds_rolled(x0, x1, schedule):
+    """The 20 rounds as a while loop over the five key injections; the carry holds the
+    key schedule rotated so that injection i adds its first two entries."""
+    shape = np.broadcast_shapes(np.shape(x0), np.shape(x1))
+    if np.shape(x0) != shape:
+        x0 = lax.broadcast_in_dim(x0, shape, range(len(shape) - np.ndim(x0), len(shape)))
+    if np.shape(x1) != shape:
+        x1 = lax.broadcast_in_dim(x1, shape, range(len(shape) - np.ndim(x1), len(shape)))
+    first_rotations = [np.uint32(d) for d in _ROTATIONS[0]]
+    second_rotations = [np.uint32(d) for d in _ROTATIONS[1]]
+
+    def body(state):
+        injection, x0, x1, ks_a, ks_b, ks_c = state
+        first_group = lax.eq(lax.rem(injection, np.uint32(2)), np.uint32(1))   # 1, 3, 5
+        for first, second in zip(first_rotations, second_rotations):
+            distance = lax.select(first_group, first, second)
+            x0 = lax.add(x0, x1)
+            x1 = lax.bitwise_xor(_rotate_left(x1, distance), x0)
+        x0 = lax.add(x0, ks_b)
+        x1 = lax.add(lax.add(x1, ks_c), injection)
+        return lax.add(injection, np.uint32(1)), x0, x1, ks_b, ks_c, ks_a
+
+    init = (np.uint32(1), x0, x1) + tuple(schedule)
+    state = lax.while_loop(lambda state: lax.le(state[0], np.uint32(5)), body, init)
+    return state[1], state[2]
 
 
 # ---------------------------------------------------------------- counters

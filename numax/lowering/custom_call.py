@@ -1,0 +1,93 @@
+"""Calls of XLA typed-FFI custom-call targets from lowering rules (LAPACK on CPU).
+
+Owns the spelling of such a call: `stablehlo.custom_call` with `api_version = 4`,
+the FFI attributes in `backend_config = {...}` (a character as its ASCII code, `ui8`),
+explicit operand/result layouts (matrices column-major: the last two axes minor-most,
+then the batch axes), and aliases from results to the operands they overwrite. The
+LAPACK targets are registered with XLA (runtime/lapack.py) the first time a lowering
+emits one. Knows no particular kernel: lax/linalg.py says what each one takes.
+"""
+
+from numax.runtime import lapack as _lapack_runtime
+
+
+class UnsupportedPlatformError(NotImplementedError):
+    """A primitive has no lowering for the platform the program is compiled for."""
+
+
+def char(c):
+    """An FFI character attribute (`uplo = 'L'`): the ASCII code as a ui8."""
+    return f"{ord(c)} : ui8"
+
+
+def int32(v):
+    return f"{int(v)} : i32"
+
+
+def boolean(v):
+    return "true" if v else "false"
+
+
+def _layout(aval, matrix):
+    """minor_to_major for `aval`: column-major in the last two axes when `matrix`."""
+    rank = aval.ndim
+    if matrix and rank >= 2:
+        order = [rank - 2, rank - 1] + list(range(rank - 3, -1, -1))
+    else:
+        order = list(range(rank - 1, -1, -1))
+    if not order:
+        return "dense<> : tensor<0xindex>"
+    body = order[0] if len(order) == 1 else "[" + ", ".join(str(i) for i in order) + "]"
+    return f"dense<{body}> : tensor<{len(order)}xindex>"
+
+
+def lapack_call(ctx, target, operands, result_avals, *, attributes=None, matrices_in=None,
+                matrices_out=None, aliases=()):
+    """Emits a call of the CPU LAPACK FFI kernel `target`; returns its results.
+
+    `matrices_in` / `matrices_out` flag which operands/results are matrices (stored
+    column-major); by default every operand and result of rank >= 2 is one. `aliases`
+    lists (result index, operand index) pairs for results written in place of an operand.
+    """
+    if ctx.platform != "cpu":
+        raise UnsupportedPlatformError(
+            f"{ctx.primitive.name}: the LAPACK kernel {target} runs only on CPU; this program "
+            f"is compiled for {ctx.platform!r}. Place the computation on a CPU device "
+            "(numax.device_put(x, numax.devices('cpu')[0])).")
+    _lapack_runtime.ensure_registered()
+    if matrices_in is None:
+        matrices_in = [True] * len(operands)
+    if matrices_out is None:
+        matrices_out = [True] * len(result_avals)
+    in_avals = [_aval_of_value(v) for v in operands]
+    config = ", ".join(f"{k} = {v}" for k, v in (attributes or {}).items())
+    attrs = {
+        "call_target_name": f'"{target}"',
+        "api_version": "4 : i32",
+        "backend_config": "{" + config + "}",
+        "operand_layouts": "[" + ", ".join(_layout(a, m) for a, m in zip(in_avals, matrices_in))
+                           + "]",
+        "result_layouts": "[" + ", ".join(_layout(a, m) for a, m in zip(result_avals, matrices_out))
+                          + "]",
+    }
+    if aliases:
+        attrs["output_operand_aliases"] = "[" + ", ".join(
+            "#stablehlo.output_operand_alias<output_tuple_indices = "
+            f"[{result}], operand_index = {operand}, operand_tuple_indices = []>"
+            for result, operand in aliases) + "]"
+    return ctx.ops("stablehlo.custom_call", operands, result_avals, attributes=attrs)
+
+
+class _Shape:
+    __slots__ = ("shape", "ndim")
+
+    def __init__(self, shape):
+        self.shape = shape
+        self.ndim = len(shape)
+
+
+def _aval_of_value(value):
+    """The shape of an SSA value from its MLIR type (`tensor<2x3xf32>`)."""
+    inner = value.type[len("tensor<"):-1]
+    dims = inner.split("x")[:-1] if "x" in inner and inner.split("x")[0].isdigit() else []
+    return _Shape(tuple(int(d) for d in dims))
