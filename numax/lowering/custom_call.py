@@ -8,6 +8,8 @@ LAPACK targets are registered with XLA (runtime/lapack.py) the first time a lowe
 emits one. Knows no particular kernel: lax/linalg.py says what each one takes.
 """
 
+import re
+
 from numax.runtime import lapack as _lapack_runtime
 
 
@@ -73,7 +75,8 @@ def lapack_call(ctx, target, operands, result_avals, *, attributes=None, matrice
     if aliases:
         attrs["output_operand_aliases"] = "[" + ", ".join(
             "#stablehlo.output_operand_alias<output_tuple_indices = "
-            f"[{result}], operand_index = {operand}, operand_tuple_indices = []>"
+            f"[{result if len(result_avals) > 1 else ''}], operand_index = {operand}, "
+            "operand_tuple_indices = []>"
             for result, operand in aliases) + "]"
     return ctx.ops("stablehlo.custom_call", operands, result_avals, attributes=attrs)
 
@@ -88,6 +91,5 @@ class _Shape:
 
 def _aval_of_value(value):
     """The shape of an SSA value from its MLIR type (`tensor<2x3xf32>`)."""
-    inner = value.type[len("tensor<"):-1]
-    dims = inner.split("x")[:-1] if "x" in inner and inner.split("x")[0].isdigit() else []
-    return _Shape(tuple(int(d) for d in dims))
+    dims = re.match(r"tensor<((?:\d+x)*)", value.type).group(1)
+    return _Shape(tuple(int(d) for d in dims.split("x")[:-1]))

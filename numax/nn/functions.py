@@ -177,7 +177,12 @@ def soft_sign(x):
 def squareplus(x, b=4):
     """(x + sqrt(x^2 + b)) / 2, a smooth relu."""
     x = _inexact(x)
-    return (x + jnp.sqrt(jnp.square(x) + b)) / 2
+    root = jnp.hypot(x, jnp.sqrt(jnp.asarray(b, x.dtype)))   # sqrt(x^2 + b) without overflow
+    # For x < 0 the sum cancels (JAX's plain formula gives 0 at x = -1e4 in float32);
+    # b / (2 (root - x)) is the same value without cancellation.
+    negative = x < 0
+    denominator = jnp.where(negative, root - x, 1)
+    return jnp.where(negative, b / (2 * denominator), (x + root) / 2)
 
 
 @jit

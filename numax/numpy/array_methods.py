@@ -5,7 +5,7 @@ defined: each forwards to the numax.numpy function of the same meaning. `install
 puts them on a class, so concrete arrays and traced values behave identically.
 """
 
-from numax.numpy import creation, indexing, manipulation, reductions, ufuncs
+from numax.numpy import at, creation, indexing, manipulation, reductions, ufuncs
 
 
 def _reflected(function):
@@ -81,6 +81,7 @@ _PROPERTIES = {
     "imag": ufuncs.imag,
     "itemsize": lambda self: self.dtype.itemsize,
     "nbytes": lambda self: self.size * self.dtype.itemsize,
+    "at": at.at_property,
 }
 
 

@@ -1,11 +1,22 @@
-"""`x[index]` for numax arrays: NumPy's basic indexing with JAX's rules.
+"""`x[index]` and the index arithmetic behind `x.at[index]`, take and take_along_axis.
 
-Owns the translation of an index expression into lax ops: integers and slices
-(negative, stepped) become `slice`/`rev` plus a reshape that drops integer axes;
-`None` adds axes and `...` fills the rest. An integer index that is a traced value
-becomes a `dynamic_slice` (JAX clamps such indices into range). Static integers out
-of range are IndexErrors. Array (advanced) indices and boolean masks go through
-`numax.numpy.advanced_index` when that exists; until then they are a clear error.
+Owns the translation of a NumPy index expression into lax ops:
+
+- Basic indices (integers, slices, None, ...) become `slice`/`rev` plus a reshape that
+  drops integer axes; a traced integer becomes a `dynamic_slice` (clamped into range,
+  as in JAX). Static integers out of range are IndexErrors.
+- Advanced indices (integer arrays, lists inside a tuple, boolean masks) become one
+  `gather`. Index arrays broadcast together to a shape B; B goes where the advanced
+  indices stand if they are next to each other in the index (a None between them
+  separates them), and in front otherwise, exactly as in NumPy. Integers are advanced indices
+  when any array is present. A boolean mask must be concrete: it is converted with
+  `nonzero`; a traced mask is a NonConcreteBooleanIndexError naming the fixes.
+- `IndexPlan` is the layout shared with scatters: which operand axes are indexed,
+  the index array, the dimension numbers and the shape of `x[index]`.
+
+Out of bounds, as in JAX: negative indices count from the end once; what is still out of
+range is clamped when reading (mode 'clip' or 'promise_in_bounds') or read as fill_value
+(mode 'fill'), and dropped when writing (see numax.numpy.at).
 """
 
 import operator
@@ -15,92 +26,426 @@ import numpy as np
 from numax import lax
 from numax.array import Array
 from numax.core import dtypes
+from numax.core.errors import NumaxError
 from numax.core.trace import Tracer
+from numax.numpy import _promote
+from numax.numpy._promote import canonicalize_axis, ensure_array
 
 
-def _is_integer_array(value):
-    return isinstance(value, (Array, Tracer)) and value.ndim == 0 and \
-        (dtypes.is_integer(value.dtype))
+class NonConcreteBooleanIndexError(NumaxError, IndexError):
+    """A boolean mask index whose values are traced: the result's shape would depend on them."""
+
+    def __init__(self, tracer, api="x[mask]"):
+        super().__init__(
+            f"{api}: array boolean indices must be concrete; got {tracer}.\n"
+            "The number of selected elements depends on the mask's values, which are not known "
+            "while tracing (under jit, vmap or grad), so the result would have no static shape. "
+            "Use numax.numpy.where(mask, x, fill) to keep the shape, x.at[...] with "
+            "numax.numpy.where(mask, new, x) to update, or a static number of results: "
+            "x[numax.numpy.nonzero(mask, size=n, fill_value=...)].")
 
 
-def _expand_ellipsis(index, ndim):
-    if not isinstance(index, tuple):
-        index = (index,)
-    ellipses = [i for i, item in enumerate(index) if item is Ellipsis]
+# ---------------------------------------------------------------- parsing
+
+def _slice_bound(value):
+    if value is None:
+        return None
+    if isinstance(value, Tracer):
+        raise IndexError(f"slice bounds must be static integers; got the traced value {value}. "
+                         "Use numax.lax.dynamic_slice(x, starts, sizes) for a slice at a traced "
+                         "position (its size must stay static)")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise IndexError(f"slice indices must be integers or None, got {value!r}") from None
+
+
+def _classify(item):
+    """(kind, value): kind is 'none', 'ellipsis', 'slice', 'int' (a static int or a traced
+    integer scalar), 'array' (integers, rank >= 1) or 'mask' (a concrete boolean array)."""
+    if item is None:
+        return "none", None
+    if item is Ellipsis:
+        return "ellipsis", None
+    if isinstance(item, slice):
+        return "slice", slice(_slice_bound(item.start), _slice_bound(item.stop),
+                              _slice_bound(item.step))
+    if isinstance(item, (bool, np.bool_)):
+        return "mask", np.asarray(item)
+    if isinstance(item, (int, np.integer)):
+        return "int", int(item)
+    if isinstance(item, (list, tuple)):
+        from numax.numpy.creation import array
+        item = array(item) if _contains_arrays(item) else np.asarray(item)
+        if isinstance(item, np.ndarray) and item.size == 0 and item.dtype.kind == "f":
+            item = item.astype(np.int32)        # `[]` selects nothing, as in NumPy
+    if isinstance(item, (np.ndarray, Array, Tracer)):
+        kind = np.dtype(item.dtype).kind
+        if kind == "b":
+            if isinstance(item, Tracer):
+                raise NonConcreteBooleanIndexError(item)
+            return "mask", np.asarray(item)
+        if kind not in "iu":
+            raise IndexError(f"arrays used as indices must be of integer or boolean type; got "
+                             f"an index of dtype {np.dtype(item.dtype).name}")
+        if item.ndim == 0 and not isinstance(item, Tracer):
+            return "int", int(item)
+        return ("int" if item.ndim == 0 else "array"), item
+    try:
+        return "int", operator.index(item)
+    except TypeError:
+        raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and integer or "
+                         f"boolean arrays are valid indices; got {item!r}") from None
+
+
+def _contains_arrays(seq):
+    return any(_contains_arrays(v) if isinstance(v, (list, tuple)) else
+               isinstance(v, (Array, Tracer)) for v in seq)
+
+
+def _consumed(kind, value):
+    if kind in ("int", "array", "slice"):
+        return 1
+    return value.ndim if kind == "mask" else 0
+
+
+def parse_index(shape, index):
+    """The index as a list of (kind, value), one per item, with the ellipsis expanded and
+    trailing axes filled with full slices. Boolean masks stay as 'mask' entries."""
+    if isinstance(index, list):
+        raise TypeError("using a list for multidimensional indexing is not allowed (NumPy "
+                        "reads x[[0, 1]] as an index array, older code as a tuple); write "
+                        "x[numax.numpy.array(seq)] for an index array or x[tuple(seq)] for "
+                        "one index per axis")
+    items = [_classify(item) for item in (index if isinstance(index, tuple) else (index,))]
+    ellipses = [i for i, (kind, _) in enumerate(items) if kind == "ellipsis"]
     if len(ellipses) > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
-    consumed = sum(1 for item in index if item is not None and item is not Ellipsis)
-    if consumed > ndim:
-        raise IndexError(f"too many indices for array: array is {ndim}-dimensional, but "
+    consumed = sum(_consumed(kind, value) for kind, value in items)
+    if consumed > len(shape):
+        raise IndexError(f"too many indices for array: array is {len(shape)}-dimensional, but "
                          f"{consumed} were indexed")
+    fill = [("slice", slice(None))] * (len(shape) - consumed)
     if ellipses:
-        at = ellipses[0]
-        return index[:at] + (slice(None),) * (ndim - consumed) + index[at + 1:]
-    return index + (slice(None),) * (ndim - consumed)
+        return items[:ellipses[0]] + fill + items[ellipses[0] + 1:]
+    return items + fill
 
 
-def _is_advanced(item):
-    if isinstance(item, list):
-        return True
-    if isinstance(item, (Array, Tracer, np.ndarray)):   # a 0-d integer array is an integer
-        return item.ndim > 0 or item.dtype == np.bool_
-    return isinstance(item, (bool, np.bool_))
+def expand_masks(shape, entries):
+    """Boolean masks replaced by the integer index arrays of their nonzero elements. A 0-d
+    mask (x[True]) selects along a new axis of length 1: it is returned as ('new', n) with
+    n the number of selections (1 or 0)."""
+    out, axis = [], 0
+    for kind, value in entries:
+        if kind != "mask":
+            out.append((kind, value))
+            axis += _consumed(kind, value)
+            continue
+        if value.ndim == 0:
+            out.append(("new", int(value)))
+            continue
+        for i, size in enumerate(value.shape):
+            if size != shape[axis + i]:
+                raise IndexError(f"boolean index did not match indexed array along axis "
+                                 f"{axis + i}; size of axis is {shape[axis + i]} but size of "
+                                 f"corresponding boolean axis is {size}")
+        out.extend(("array", positions) for positions in np.nonzero(value))
+        axis += value.ndim
+    return out
 
+
+def insert_new_axes(x, entries):
+    """For each ('new', n) entry a size-1 axis inserted into x and indexed by n zeros."""
+    if not any(kind == "new" for kind, _ in entries):
+        return x, entries
+    shape, out, axis = list(x.shape), [], 0
+    for kind, value in entries:
+        if kind == "new":
+            shape.insert(axis, 1)
+            out.append(("array", np.zeros(value, np.int32)))
+            axis += 1
+            continue
+        out.append((kind, value))
+        axis += _consumed(kind, value)
+    return lax.reshape(x, tuple(shape)), out
+
+
+def _is_advanced(kind, value):
+    return kind in ("array", "mask")
+
+
+# ---------------------------------------------------------------- the layout of x[index]
+
+def _is_host(value):
+    return not isinstance(value, (Array, Tracer))
+
+
+class IndexPlan:
+    """The gather/scatter layout of `x[entries]` for entries of kind 'none', 'slice', 'int'
+    and 'array' (one per axis of x, plus Nones).
+
+    Integer and array entries are collapsed axes indexed by the broadcast index arrays
+    (shape B). A slice with step 1 is a window axis (a start and a size); any other slice
+    is a collapsed axis indexed by `start + step * iota`, with its own batch axis. The
+    index array has the batch axes in output order and one index vector along its last
+    axis, covering the axes in `start_index_map`.
+    """
+
+    def __init__(self, shape, entries):
+        self.operand_shape = tuple(shape)
+        pieces, advanced, advanced_at, axis = [], [], [], 0
+        first, position = None, 0
+        for kind, value in entries:
+            if kind == "none":
+                pieces.append(("none",))
+                position += 1
+                continue
+            if kind in ("int", "array"):
+                if first is None:
+                    first = len(pieces)
+                advanced.append((axis, value))
+                advanced_at.append(position)
+            else:
+                start, stop, step = value.indices(shape[axis])
+                count = len(range(start, stop, step))
+                pieces.append(("window" if step == 1 else "strided", axis, start, step, count))
+            axis += 1
+            position += 1
+        contiguous = advanced_at == list(range(advanced_at[0], advanced_at[0] + len(advanced_at))) \
+            if advanced else True
+        self.advanced = advanced
+        self.advanced_shape = _promote.broadcast_shapes(*[np.shape(v) for _, v in advanced])
+        if advanced:
+            pieces.insert(first if contiguous else 0, ("advanced",))
+        self.pieces = pieces
+
+        batch_shape, out_shape, final_shape, offset_dims = [], [], [], []
+        self.advanced_batch_dims = ()
+        self.strided = []              # (axis, start, step, batch dim)
+        self.windows = {}              # axis -> (start, count)
+        for piece in pieces:
+            if piece[0] == "none":
+                final_shape.append(1)
+            elif piece[0] == "advanced":
+                self.advanced_batch_dims = tuple(range(len(batch_shape),
+                                                       len(batch_shape) + len(self.advanced_shape)))
+                batch_shape.extend(self.advanced_shape)
+                out_shape.extend(self.advanced_shape)
+                final_shape.extend(self.advanced_shape)
+            elif piece[0] == "strided":
+                _, axis, start, step, count = piece
+                self.strided.append((axis, start, step, len(batch_shape)))
+                batch_shape.append(count)
+                out_shape.append(count)
+                final_shape.append(count)
+            else:
+                _, axis, start, _, count = piece
+                self.windows[axis] = (start, count)
+                offset_dims.append(len(out_shape))
+                out_shape.append(count)
+                final_shape.append(count)
+        self.batch_shape = tuple(batch_shape)
+        self.out_shape = tuple(out_shape)        # the gather's output (no None axes)
+        self.shape = tuple(final_shape)          # the shape of x[index]
+        self.offset_dims = tuple(offset_dims)
+        self.collapsed = tuple(sorted([a for a, _ in advanced] + [s[0] for s in self.strided]))
+        indexed = set(self.collapsed) | {a for a, (start, _) in self.windows.items() if start}
+        if not indexed and shape:
+            indexed = {min(self.windows)}        # an index vector of at least one entry
+        self.start_index_map = tuple(sorted(indexed))
+        self.slice_sizes = tuple(1 if a in self.collapsed else self.windows[a][1]
+                                 for a in range(len(shape)))
+
+    def gather_dimension_numbers(self):
+        return lax.GatherDimensionNumbers(offset_dims=self.offset_dims,
+                                          collapsed_slice_dims=self.collapsed,
+                                          start_index_map=self.start_index_map)
+
+    def scatter_dimension_numbers(self):
+        return lax.ScatterDimensionNumbers(update_window_dims=self.offset_dims,
+                                           inserted_window_dims=self.collapsed,
+                                           scatter_dims_to_operand_dims=self.start_index_map)
+
+    def indices(self):
+        """The index array: batch_shape + (len(start_index_map),), in the default int type.
+        Negative array and integer indices count from the end (once)."""
+        index_dtype = dtypes.default_int_dtype()
+        advanced = dict(self.advanced)
+        strided = {s[0]: s for s in self.strided}
+        host = all(_is_host(v) for v in advanced.values())
+        columns = []
+        for axis in self.start_index_map:
+            size = self.operand_shape[axis]
+            if axis in advanced:
+                columns.append(self._advanced_column(advanced[axis], size, index_dtype, host))
+            elif axis in strided:
+                _, start, step, dim = strided[axis]
+                count = self.batch_shape[dim]
+                values = (start + step * np.arange(count)).astype(index_dtype)
+                shape = [1] * len(self.batch_shape)
+                shape[dim] = count
+                columns.append(np.broadcast_to(values.reshape(shape), self.batch_shape))
+            else:
+                columns.append(np.full(self.batch_shape, self.windows[axis][0], index_dtype))
+        if host:
+            return np.stack(columns, axis=-1)
+        rank = len(self.batch_shape)
+        columns = [lax.reshape(_as_device(c), self.batch_shape + (1,)) for c in columns]
+        return columns[0] if len(columns) == 1 else lax.concatenate(columns, rank)
+
+    def _advanced_column(self, value, size, index_dtype, host):
+        if _is_host(value):
+            value = np.asarray(value)
+            value = np.where(value < 0, value + size, value).astype(index_dtype)
+            value = np.broadcast_to(value, self.advanced_shape)
+            shape = [1] * len(self.batch_shape)
+            for d, extent in zip(self.advanced_batch_dims, self.advanced_shape):
+                shape[d] = extent
+            column = np.broadcast_to(value.reshape(shape), self.batch_shape)
+            return column if host else _as_device(column)
+        if value.dtype != index_dtype:
+            value = lax.convert_element_type(value, index_dtype)
+        value = lax.select(lax.lt(value, lax.full_like(value, 0)),
+                           lax.add(value, lax.full_like(value, size)), value)
+        value = _promote.broadcast_to(value, self.advanced_shape)
+        return lax.broadcast_in_dim(value, self.batch_shape, self.advanced_batch_dims)
+
+
+def _as_device(value):
+    if isinstance(value, (Array, Tracer)):
+        return value
+    from numax.numpy.creation import asarray
+    return asarray(np.ascontiguousarray(value))
+
+
+# ---------------------------------------------------------------- reading
 
 def getitem(x, index):
-    index = _expand_ellipsis(index, x.ndim)
-    if any(_is_advanced(item) for item in index):
-        raise IndexError(
-            "numax.numpy: indexing with arrays, lists or boolean masks (advanced indexing) is not "
-            "supported yet; index with integers, slices, None and ... (basic indexing), or use "
-            "numax.numpy.take / lax.gather")
+    """x[index] with NumPy's semantics (JAX's out-of-bounds rules)."""
+    return gather_index(x, index)
+
+
+def gather_index(x, index, *, mode=None, fill_value=None, indices_are_sorted=False,
+                 unique_indices=False, force_gather=False):
+    """x[index]; `mode` None clamps out-of-bounds array indices ('promise_in_bounds'),
+    'fill' reads fill_value there (default NaN / the extreme integer), 'clip' clamps.
+    `force_gather` treats integers as 0-d index arrays (take's rule), so mode applies."""
+    x = ensure_array(x)
+    entries = parse_index(x.shape, index)
+    if not force_gather and mode in (None, "clip", "promise_in_bounds") and not any(
+            _is_advanced(kind, value) for kind, value in entries):
+        return _basic_getitem(x, entries, check_bounds=mode is None)
+    entries = expand_masks(x.shape, entries)
+    x, entries = insert_new_axes(x, entries)
+    x, entries = _apply_static_slices(x, entries)
+    plan = IndexPlan(x.shape, entries)
+    for axis, value in plan.advanced:
+        if isinstance(value, int) and mode is None and not -x.shape[axis] <= value < x.shape[axis]:
+            raise IndexError(f"index {value} is out of bounds for axis {axis} with size "
+                             f"{x.shape[axis]}")
+    if int(np.prod(plan.shape)) == 0:
+        return lax.full(plan.shape, 0, x.dtype)
+    empty_axes = [axis for axis, _ in plan.advanced if x.shape[axis] == 0]
+    if empty_axes:
+        if mode not in ("fill", "drop"):
+            raise IndexError(f"index is out of bounds for axis {empty_axes[0]} with size 0")
+        return lax.full(plan.shape, _fill(x.dtype, fill_value), x.dtype)
+    gather_mode = lax.GatherScatterMode.from_any("promise_in_bounds" if mode is None else mode)
+    out = lax.gather(x, plan.indices(), plan.gather_dimension_numbers(), plan.slice_sizes,
+                     unique_indices=unique_indices, indices_are_sorted=indices_are_sorted,
+                     mode=gather_mode, fill_value=fill_value)
+    return out if out.shape == plan.shape else lax.reshape(out, plan.shape)
+
+
+def _fill(dtype, fill_value):
+    if fill_value is not None:
+        return fill_value
+    if dtypes.is_inexact(dtype):
+        return np.nan
+    if np.dtype(dtype) == np.bool_:
+        return True
+    info = np.iinfo(dtype)
+    return info.max if np.dtype(dtype).kind == "u" else info.min
+
+
+def _apply_static_slices(x, entries):
+    """Every slice applied with lax.slice/rev, so the gather only sees whole axes."""
     starts, limits, strides, reversed_axes = [], [], [], []
-    dynamic = {}
-    axis = 0
-    for item in index:
-        if item is None:
+    out, axis = [], 0
+    for kind, value in entries:
+        if kind == "none":
+            out.append((kind, value))
             continue
         size = x.shape[axis]
-        if isinstance(item, slice):
-            start, stop, step = item.indices(size)
-            if step < 0:
-                # reverse the axis, then take a forward slice of the reversed array
-                reversed_axes.append(axis)
-                start, stop, step = size - 1 - start, size - 1 - stop, -step
-            count = max(0, (stop - start + step - 1) // step)
-            starts.append(start)
-            limits.append(start + (count - 1) * step + 1 if count else start)
-            strides.append(step)
-        elif isinstance(item, Tracer):
-            if not _is_integer_array(item):
-                raise IndexError(f"a traced index must be an integer scalar, got {item.aval}")
-            dynamic[axis] = item   # the static slice keeps the whole axis
-            starts.append(0)
-            limits.append(size)
-            strides.append(1)
+        if kind == "slice":
+            start, limit, stride, reverse = _forward_slice(value, size)
+            out.append((kind, slice(None)))
         else:
-            try:
-                position = operator.index(item)
-            except TypeError:
-                raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and "
-                                 f"integer or boolean arrays are valid indices; got {item!r}") \
-                    from None
-            if not -size <= position < size:
-                raise IndexError(f"index {position} is out of bounds for axis {axis} with size "
-                                 f"{size}")
-            position %= size
-            starts.append(position)
-            limits.append(position + 1)
-            strides.append(1)
+            start, limit, stride, reverse = 0, size, 1, False
+            out.append((kind, value))
+        if reverse:
+            reversed_axes.append(axis)
+        starts.append(start)
+        limits.append(limit)
+        strides.append(stride)
         axis += 1
+    return _slice(x, starts, limits, strides, reversed_axes), out
+
+
+def _forward_slice(item, size):
+    """(start, limit, stride, reverse) of a forward slice that, on the axis reversed when
+    `reverse`, selects what `item` selects."""
+    start, stop, step = item.indices(size)
+    reverse = step < 0
+    if reverse:
+        start, stop, step = size - 1 - start, size - 1 - stop, -step
+    count = max(0, (stop - start + step - 1) // step)
+    return start, (start + (count - 1) * step + 1 if count else start), step, reverse
+
+
+def _slice(x, starts, limits, strides, reversed_axes):
     if reversed_axes:
         x = lax.rev(x, tuple(reversed_axes))
     if any(s != 0 for s in starts) or any(l != d for l, d in zip(limits, x.shape)) or \
             any(s != 1 for s in strides):
         if all(s == 1 for s in strides):
-            x = lax.slice(x, tuple(starts), tuple(limits))
+            return lax.slice(x, tuple(starts), tuple(limits))
+        return lax.slice(x, tuple(starts), tuple(limits), tuple(strides))
+    return x
+
+
+def _basic_getitem(x, entries, check_bounds=True):
+    starts, limits, strides, reversed_axes = [], [], [], []
+    dynamic = {}
+    axis = 0
+    for kind, item in entries:
+        if kind == "none":
+            continue
+        size = x.shape[axis]
+        if kind == "slice":
+            start, limit, stride, reverse = _forward_slice(item, size)
+            if reverse:
+                reversed_axes.append(axis)
+            starts.append(start)
+            limits.append(limit)
+            strides.append(stride)
+        elif isinstance(item, Tracer):
+            dynamic[axis] = item   # the static slice keeps the whole axis
+            starts.append(0)
+            limits.append(size)
+            strides.append(1)
         else:
-            x = lax.slice(x, tuple(starts), tuple(limits), tuple(strides))
+            if not -size <= item < size:
+                if check_bounds or size == 0:
+                    raise IndexError(f"index {item} is out of bounds for axis {axis} with size "
+                                     f"{size}")
+                item = min(max(item, -size), size - 1)
+            item %= size
+            starts.append(item)
+            limits.append(item + 1)
+            strides.append(1)
+        axis += 1
+    x = _slice(x, starts, limits, strides, reversed_axes)
     if dynamic:
         index_dtype = dtypes.default_int_dtype()
         zero = np.zeros((), index_dtype)
@@ -110,11 +455,11 @@ def getitem(x, index):
         x = lax.dynamic_slice(x, start_indices, slice_sizes)
     final = []
     axis = 0
-    for item in index:
-        if item is None:
+    for kind, _ in entries:
+        if kind == "none":
             final.append(1)
             continue
-        if isinstance(item, slice):
+        if kind == "slice":
             final.append(x.shape[axis])
         axis += 1
     if tuple(final) != x.shape:
@@ -127,3 +472,120 @@ def _widen(index, index_dtype):
     indices from the end and clamps the rest into range (JAX's rule for traced indices);
     widening first keeps `index + size` from overflowing an int8 index."""
     return index if index.dtype == index_dtype else lax.convert_element_type(index, index_dtype)
+
+
+# ---------------------------------------------------------------- take, take_along_axis
+
+_TAKE_MODES = (None, "fill", "drop", "clip", "wrap", "promise_in_bounds")
+
+
+def _check_take_mode(api, mode):
+    if mode == "raise":
+        raise NotImplementedError(f"{api}: mode='raise' is not supported: an index's value is "
+                                  "not known while tracing, so no error can be raised from it; "
+                                  "use 'fill' (the default), 'clip' or 'wrap'")
+    if mode not in _TAKE_MODES:
+        raise ValueError(f"{api}: unknown mode {mode!r}; use 'fill', 'clip' or 'wrap'")
+
+
+def _integer_indices(api, indices):
+    if isinstance(indices, (list, tuple)):
+        from numax.numpy.creation import array
+        indices = array(indices) if _contains_arrays(indices) else np.asarray(indices)
+        if isinstance(indices, np.ndarray) and indices.size == 0:
+            indices = indices.astype(np.int32)
+    elif isinstance(indices, (int, np.integer)):
+        indices = np.asarray(indices)
+    if not dtypes.is_integer(getattr(indices, "dtype", np.dtype(np.float64))) or \
+            np.dtype(indices.dtype) == np.bool_:
+        raise TypeError(f"{api}: indices must be integers, got {indices!r}")
+    return indices
+
+
+def _wrap_indices(indices, size):
+    if _is_host(indices):
+        return np.mod(indices, size) if size else indices
+    size_value = lax.full_like(indices, size)
+    return lax.rem(lax.add(lax.rem(indices, size_value), size_value), size_value)
+
+
+def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
+         indices_are_sorted=False, fill_value=None):
+    """Elements of `a` at `indices` along `axis` (of the flattened array when axis is None).
+
+    JAX's default mode is 'fill': indices still out of range after counting negative ones
+    from the end read `fill_value` (NaN for inexact types). 'clip' clamps, 'wrap' wraps.
+
+    >>> import numax.numpy as jnp
+    >>> jnp.take(jnp.asarray([1., 2., 3.]), jnp.asarray([2, -1, 5]))
+    Array([ 3.,  3., nan], dtype=float32)
+    """
+    if out is not None:
+        raise NotImplementedError("numax.numpy.take: the `out` argument is not supported "
+                                  "(arrays are immutable); use the returned array")
+    _check_take_mode("numax.numpy.take", mode)
+    a = ensure_array(a)
+    indices = _integer_indices("numax.numpy.take", indices)
+    if axis is None:
+        a = lax.reshape(a, (a.size,))
+        axis = 0
+    axis = canonicalize_axis(axis, a.ndim)
+    if mode == "wrap":
+        indices, mode = _wrap_indices(indices, a.shape[axis]), "clip"
+    index = (slice(None),) * axis + (indices,)
+    return gather_index(a, index, mode="fill" if mode is None else mode, fill_value=fill_value,
+                        indices_are_sorted=indices_are_sorted, unique_indices=unique_indices,
+                        force_gather=True)
+
+
+def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
+    """arr[..., indices[..., j, ...], ...] along `axis`; the other axes of `arr` and
+    `indices` broadcast against each other. Default mode 'fill', as in JAX.
+
+    >>> import numax.numpy as jnp
+    >>> x = jnp.asarray([[10, 30, 20], [60, 40, 50]])
+    >>> jnp.take_along_axis(x, jnp.argsort(x, axis=1), axis=1)
+    Array([[10, 20, 30],
+           [40, 50, 60]], dtype=int32)
+    """
+    _check_take_mode("numax.numpy.take_along_axis", mode)
+    arr = ensure_array(arr)
+    indices = _integer_indices("numax.numpy.take_along_axis", indices)
+    if axis is None:
+        if np.ndim(indices) != 1:
+            raise ValueError("numax.numpy.take_along_axis: with axis=None the indices must be "
+                             f"1-dimensional, got shape {np.shape(indices)}")
+        arr, axis = lax.reshape(arr, (arr.size,)), 0
+    if np.ndim(indices) != arr.ndim:
+        raise ValueError(f"numax.numpy.take_along_axis: indices (shape {np.shape(indices)}) and "
+                         f"arr (shape {arr.shape}) must have the same number of dimensions")
+    axis = canonicalize_axis(axis, arr.ndim)
+    size = arr.shape[axis]
+    shape = _promote.broadcast_shapes(
+        *[tuple(1 if i == axis else d for i, d in enumerate(s))
+          for s in (arr.shape, np.shape(indices))])
+    arr = _promote.broadcast_to(arr, shape[:axis] + (size,) + shape[axis + 1:])
+    index_shape = shape[:axis] + (np.shape(indices)[axis],) + shape[axis + 1:]
+    if mode == "wrap":
+        indices, mode = _wrap_indices(indices, size), "clip"
+    index_dtype = dtypes.default_int_dtype()
+    if _is_host(indices):
+        indices = np.asarray(indices)
+        indices = np.broadcast_to(np.where(indices < 0, indices + size, indices).astype(
+            index_dtype), index_shape)[..., None]
+    else:
+        if indices.dtype != index_dtype:
+            indices = lax.convert_element_type(indices, index_dtype)
+        indices = lax.select(lax.lt(indices, lax.full_like(indices, 0)),
+                             lax.add(indices, lax.full_like(indices, size)), indices)
+        indices = lax.expand_dims(_promote.broadcast_to(indices, index_shape), (arr.ndim,))
+    if 0 in index_shape:
+        return lax.full(index_shape, 0, arr.dtype)
+    if size == 0:
+        return lax.full(index_shape, _fill(arr.dtype, fill_value), arr.dtype)
+    others = tuple(i for i in range(arr.ndim) if i != axis)
+    dimension_numbers = lax.GatherDimensionNumbers(
+        offset_dims=(), collapsed_slice_dims=(axis,), start_index_map=(axis,),
+        operand_batching_dims=others, start_indices_batching_dims=others)
+    return lax.gather(arr, indices, dimension_numbers, (1,) * arr.ndim,
+                      mode="fill" if mode is None else mode, fill_value=fill_value)

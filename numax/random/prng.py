@@ -347,8 +347,14 @@ def _resolve_impl(impl):
                               f"it has {sorted(set(_IMPLS))[0]!r} (threefry2x32) only")
 
 
-class KeyDtype:
+class prng_key(dtypes.extended):  # noqa: N801  (JAX's name: jax.dtypes.prng_key)
+    """Abstract scalar type of PRNG key dtypes: issubdtype(keys.dtype, prng_key)."""
+
+
+class KeyDtype(dtypes.ExtendedDType):
     """The dtype of typed key arrays, `key<fry>` for threefry2x32 keys."""
+
+    type = prng_key
 
     def __init__(self, impl):
         self.impl = impl

@@ -267,11 +267,11 @@ def test_broadcast_in_dim_vjp_sums_new_and_stretched_axes():
     np.testing.assert_array_equal(np.asarray(out), np.broadcast_to(x, (2, 3, 4)))
     u = _randn((2, 3, 4))
     np.testing.assert_allclose(np.asarray(pullback(u)[0]), u.sum(axis=(0, 2))[:, None],
-                               rtol=1e-6)
+                               rtol=1e-6, atol=1e-6)
     # a size-1 axis that stays size 1 is not summed
     u = _randn((1, 4, 5))
     ct = numax.vjp(lambda x: lax.broadcast_in_dim(x, (1, 4, 5), (0, 2)), _randn((1, 5)))[1](u)[0]
-    np.testing.assert_allclose(np.asarray(ct), u.sum(axis=1), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(ct), u.sum(axis=1), rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("f,adjoint", [
@@ -285,7 +285,7 @@ def test_vjp_of_layout_ops_is_the_inverse_layout(f, adjoint):
     x = _randn((2, 3, 4))
     out, pullback = numax.vjp(f, x)
     u = _randn(np.shape(out))
-    np.testing.assert_allclose(np.asarray(pullback(u)[0]), adjoint(u), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(pullback(u)[0]), adjoint(u), rtol=1e-6, atol=1e-6)
 
 
 def test_iota_is_a_constant():
@@ -340,7 +340,7 @@ def test_grad_through_traced_start_index_under_jit():
         s = min(i, 3)
         expected = np.zeros(6, np.float32)
         expected[s:s + 3] = np.cos(x[s:s + 3])
-        np.testing.assert_allclose(np.asarray(g), expected, rtol=1e-6)
+        np.testing.assert_allclose(np.asarray(g), expected, rtol=1e-6, atol=1e-6)
 
 
 # ---------------------------------------------------------------- gather
@@ -482,8 +482,8 @@ def test_scatter_min_max_split_ties_evenly(scatter, cases):
     for operand, updates, expected_x, expected_updates in cases:
         ct_x, ct_updates = pullback(np.array(operand, np.float32),
                                     np.array(updates, np.float32))
-        np.testing.assert_allclose(np.asarray(ct_x), expected_x, rtol=1e-6)
-        np.testing.assert_allclose(np.asarray(ct_updates), expected_updates, rtol=1e-6)
+        np.testing.assert_allclose(np.asarray(ct_x), expected_x, rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(np.asarray(ct_updates), expected_updates, rtol=1e-6, atol=1e-6)
 
 
 def test_scatter_max_dropped_update_never_wins():
@@ -584,9 +584,9 @@ def test_grad_of_vmap_and_vmap_of_grad_with_batched_starts():
     grad = numax.jit(numax.grad(f))
     loop = np.stack([np.asarray(grad(x[b], starts[b])) for b in range(4)])
     per_example = numax.jit(numax.vmap(numax.grad(f), in_axes=(1, 0)))(x.T.copy(), starts)
-    np.testing.assert_allclose(np.asarray(per_example), loop, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(per_example), loop, rtol=1e-6, atol=1e-6)
     summed = numax.jit(numax.grad(lambda x: _total(numax.vmap(f)(x, starts))))(x)
-    np.testing.assert_allclose(np.asarray(summed), loop, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(summed), loop, rtol=1e-6, atol=1e-6)
 
 
 def test_vmap_of_grad_through_scatter_and_gather_per_example_indices():
@@ -600,7 +600,7 @@ def test_vmap_of_grad_through_scatter_and_gather_per_example_indices():
     grad = numax.jit(numax.grad(f))
     batched = numax.jit(numax.vmap(numax.grad(f)))(x, idx)
     loop = np.stack([np.asarray(grad(x[b], idx[b])) for b in range(3)])
-    np.testing.assert_allclose(np.asarray(batched), loop, rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(batched), loop, rtol=1e-5, atol=1e-5)
     with numax.enable_x64():
         row, t = _randn(5, np.float64), _randn(5, np.float64)
         g = numax.jit(numax.grad(f))(row, idx[0])

@@ -1,0 +1,6 @@
+"""numax.scipy: SciPy's API on numax arrays, with JAX's semantics (jax.scipy).
+
+This package lists the submodules; each lives beside it (linalg, ...).
+"""
+
+from numax.scipy import linalg  # noqa: F401
