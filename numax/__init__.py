@@ -23,5 +23,6 @@ from numax.runtime import (default_backend, device_count, devices, local_device_
                            local_devices, process_count, process_index)
 from numax import errors, lax, numpy, tree_util, tree  # noqa: F401
 from numax import nn  # noqa: F401,E402
+from numax import scipy  # noqa: F401,E402
 
 __version__ = "0.1.0"

@@ -360,6 +360,7 @@ custom_vjp_call_p = Primitive(
     multiple_results=True,
     jvp=_custom_vjp_call_jvp,
     batch=_custom_vjp_call_batch,
+    differentiation_modes=("rev",),
     examples=_custom_call_examples("vjp"),
 )
 

@@ -208,3 +208,49 @@ def test_callback_return_value_is_ignored_and_errors_surface():
               numax.jit(lambda x: numax.debug.callback(broken, x))):
         with pytest.raises(CallbackError, match="'broken' raised KeyError"):
             f(_x(2))
+
+
+def test_prints_in_control_flow_keep_program_order(capsys):
+    from numax import lax
+
+    def loop_body(i, c):
+        numax.debug.print("fori {} {}", i, c)
+        return c + i
+
+    def scan_body(c, x):
+        numax.debug.print("scan {} {}", c, x)
+        return c + x, c * x
+
+    def while_body(c):
+        numax.debug.print("while {}", c)
+        return c + 1
+
+    def positive(v):
+        numax.debug.print("cond positive {}", v)
+        return v
+
+    @numax.jit
+    def f(x, xs):
+        numax.debug.print("start {}", x)
+        y = lax.fori_loop(0, 3, loop_body, x)
+        numax.debug.print("after fori {}", y)
+        c, _ = lax.scan(scan_body, y, xs, unroll=2)
+        numax.debug.print("after scan {}", c)
+        n = lax.while_loop(lambda n: n < 2, while_body, np.int32(0))
+        z = lax.cond(c > 0, positive, lambda v: v, c)
+        numax.debug.print("end {} {}", n, z)
+        return z
+
+    x, xs = np.float32(1), np.arange(5, dtype=np.float32)
+    f(x, xs)
+    expected, c = [f"start {x}"], x
+    for i in range(3):
+        expected.append(f"fori {i} {c}")
+        c = np.float32(c + i)
+    expected.append(f"after fori {c}")
+    for v in xs:
+        expected.append(f"scan {c} {v}")
+        c = np.float32(c + v)
+    expected.append(f"after scan {c}")
+    expected += ["while 0", "while 1", f"cond positive {c}", f"end 2 {c}"]
+    assert _lines(capsys) == expected

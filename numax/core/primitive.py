@@ -27,6 +27,8 @@ class Primitive:
     not_differentiable_in: {argument position: reason} for floating arguments that `jvp`
     does not differentiate (it raises NotImplementedError for a nonzero tangent there),
     e.g. polygamma's integer-valued order m.
+    differentiation_modes: ("fwd", "rev") unless a primitive supports only one, e.g.
+    ("rev",) for custom_vjp calls (no JVP, as in JAX), ("fwd",) for while loops.
     partial_eval(trace, args, params): optional; how the partial-evaluation trace handles
     the primitive when some arguments are unknown (default: stage the equation).
     """
@@ -34,7 +36,7 @@ class Primitive:
     def __init__(self, name, *, abstract_eval, lower=None, impl=None, multiple_results=False,
                  jvp=None, linear=False, transpose=None, batch=None, examples=None,
                  not_differentiable=None, not_differentiable_in=None, partial_eval=None,
-                 effects=(), register=True):
+                 differentiation_modes=("fwd", "rev"), effects=(), register=True):
         self.name = name
         self.abstract_eval = abstract_eval
         self.lower = lower
@@ -47,6 +49,7 @@ class Primitive:
         self.examples = examples
         self.not_differentiable = not_differentiable
         self.not_differentiable_in = dict(not_differentiable_in or {})
+        self.differentiation_modes = tuple(differentiation_modes)
         self.partial_eval = partial_eval
         self.effects = tuple(effects)
         if register:

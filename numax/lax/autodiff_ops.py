@@ -23,6 +23,7 @@ stop_gradient_p = Primitive(
     jvp=lambda primals, tangents: (stop_gradient_p.bind(*primals),
                                    Zero(aval_of(primals[0]).strip_weak_type())),
     batch=lambda args, dims: (stop_gradient_p.bind(*args), dims[0]),
+    not_differentiable="its derivative is zero by definition",
     examples=lambda: [((np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3),), {})],
 )
 

@@ -102,6 +102,11 @@ class LoweringRuleContext:
         """Records the token an effect returned: the next effect waits for it."""
         self.builder.token = token
 
+    def has_effects(self, *closed_jaxprs):
+        """Whether any of these sub-programs has effects: an op whose regions lower them
+        passes the effect token through (in and out), so their effects keep program order."""
+        return any(jaxpr_has_effects(j) for j in closed_jaxprs)
+
     def lower_jaxpr_inline(self, closed_jaxpr, operands):
         """Lowers a sub-program's equations right here (for regions of loops and branches)."""
         return lower_body(self.builder, closed_jaxpr, list(operands))

@@ -28,22 +28,19 @@ def _large_negative(dtype):
     return np.asarray(-0.7 * dtypes.finfo(dtype).max, dtype)
 
 
-def _to_bnts(name, x, shape, unbatched):
-    """`x` (bias or mask) broadcast to (B, N, T, S); an unbatched call's (N, T, S)-style
-    arrays get their batch axis here."""
+def _to_bnts(name, x, shape):
+    """`x` (bias or mask) broadcast to the logits' (B, N, T, S); B is 1 for an unbatched
+    call, so (N, T, S) and (1, N, T, S) arrays both fit it."""
     x = jnp.asarray(x)
-    target = shape[1:] if unbatched else shape
-    if x.ndim > len(target):
+    if x.ndim > len(shape):
         raise ValueError(f"numax.nn.dot_product_attention: {name} of shape {x.shape} has "
-                         f"more dimensions than the logits {target}")
+                         f"more dimensions than the logits (B, N, T, S) = {shape}")
     try:
-        np.broadcast_shapes(x.shape, target)
+        np.broadcast_shapes(x.shape, shape)
     except ValueError:
         raise ValueError(f"numax.nn.dot_product_attention: {name} of shape {x.shape} does "
-                         f"not broadcast to the logits' shape {target} "
-                         f"({'N, T, S' if unbatched else 'B, N, T, S'})") from None
-    x = jnp.broadcast_to(x, target)
-    return x[None] if unbatched else x
+                         f"not broadcast to the logits' shape (B, N, T, S) = {shape}") from None
+    return jnp.broadcast_to(x, shape)
 
 
 def _attention_mask(mask, is_causal, local_window, q_lengths, kv_lengths, shape):
@@ -175,9 +172,9 @@ def dot_product_attention(query, key, value, bias=None, mask=None, *, scale=None
                          f"{heads} must be a multiple of the key/value heads K = {kv_heads}")
     logits_shape = (batch, heads, t, s)
     if bias is not None:
-        bias = _to_bnts("bias", bias, logits_shape, unbatched)
+        bias = _to_bnts("bias", bias, logits_shape)
     if mask is not None:
-        mask = _to_bnts("mask", mask, logits_shape, unbatched)
+        mask = _to_bnts("mask", mask, logits_shape)
         if mask.dtype != np.bool_:
             raise TypeError("numax.nn.dot_product_attention: mask must be boolean (True "
                             f"takes part), got {mask.dtype}; pass additive masks as bias")

@@ -117,7 +117,7 @@ def _axes_size(shape, axes):
     return math.prod(shape[a] for a in axes)
 
 
-def compute_fans(shape, in_axis=-2, out_axis=-1, batch_axis=()):
+def _compute_fans(shape, in_axis=-2, out_axis=-1, batch_axis=()):
     """(fan_in, fan_out) of a weight of `shape`: the in/out axes' sizes times the
     receptive field (the product of every axis that is neither in, out nor batch)."""
     if len(shape) <= 1:
@@ -150,7 +150,7 @@ def variance_scaling(scale, mode, distribution, in_axis=-2, out_axis=-1, batch_a
     def init(key, shape, dtype=dtype):
         shape = _shape("variance_scaling", shape)
         dtype = _float_dtype("variance_scaling", dtype)
-        fan_in, fan_out = compute_fans(shape, in_axis, out_axis, batch_axis)
+        fan_in, fan_out = _compute_fans(shape, in_axis, out_axis, batch_axis)
         denominator = {"fan_in": fan_in, "fan_out": fan_out,
                        "fan_avg": (fan_in + fan_out) / 2}[mode]
         variance = np.array(scale / denominator, dtypes.real_dtype(dtype))

@@ -69,6 +69,7 @@ flexible, character = _np.flexible, _np.character
 
 
 from numax.numpy.vectorize import vectorize  # noqa: F401,E402
+from numax.numpy import linalg  # noqa: F401,E402
 
 
 def _install_array_methods():

@@ -98,6 +98,10 @@ def _parse(subscripts, shapes):
             before, after = output.split("...")
             out_labels = list(before) + ellipsis_labels + list(after)
         else:
+            if ellipsis_labels:
+                raise ValueError(f"numax.numpy.einsum: the operands' ellipses stand for "
+                                 f"{len(ellipsis_labels)} axes that the output {output!r} "
+                                 "omits; add '...' to the output (or sum them afterwards)")
             out_labels = list(output)
     else:
         counts = {}

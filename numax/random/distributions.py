@@ -761,21 +761,17 @@ def _householder_qr(a):
     rows = np.arange(m)
     for k in range(n):
         x = jnp.where(rows >= k, r[..., :, k], 0)                     # (..., m)
-        x_k = x[..., k:k + 1]
-        norm = jnp.sqrt(jnp.sum(jnp.multiply(x, x), axis=-1, keepdims=True))
-        alpha = jnp.multiply(jnp.where(x_k >= 0, -1, 1), norm)
-        v = jnp.where(rows == k, jnp.subtract(x, alpha), x)
-        v_norm_sq = jnp.sum(jnp.multiply(v, v), axis=-1, keepdims=True)
-        safe = jnp.where(v_norm_sq > 0, v_norm_sq, 1)
-        scale = jnp.where(v_norm_sq > 0, jnp.divide(2, safe), 0)     # H = I - scale v v^T
-        v_col = jnp.expand_dims(v, -1)                               # (..., m, 1)
-        r = jnp.subtract(r, jnp.multiply(jnp.expand_dims(scale, -1),
-                                         jnp.multiply(v_col, jnp.sum(
-                                             jnp.multiply(v_col, r), axis=-2, keepdims=True))))
-        q = jnp.subtract(q, jnp.multiply(jnp.expand_dims(scale, -1),
-                                         jnp.multiply(jnp.sum(jnp.multiply(
-                                             q, jnp.expand_dims(v, -2)), axis=-1, keepdims=True),
-                                             jnp.expand_dims(v, -2))))
+        norm = jnp.sqrt(jnp.sum(x * x, axis=-1, keepdims=True))
+        alpha = jnp.where(x[..., k:k + 1] >= 0, -norm, norm)
+        v = jnp.where(rows == k, x - alpha, x)
+        v_norm_sq = jnp.sum(v * v, axis=-1, keepdims=True)
+        scale = jnp.where(v_norm_sq > 0, 2 / jnp.where(v_norm_sq > 0, v_norm_sq, 1), 0)
+        v_col = jnp.expand_dims(v, -1)                                 # (..., m, 1)
+        v_row = jnp.expand_dims(v, -2)                                 # (..., 1, m)
+        scale = jnp.expand_dims(scale, -1)                             # (..., 1, 1)
+        # H = I - scale v v^T; R <- H R and Q <- Q H.
+        r = r - scale * v_col * jnp.matmul(v_row, r)
+        q = q - scale * jnp.matmul(q, v_col) * v_row
     return q[..., :, :n], r[..., :n, :]
 
 
@@ -795,7 +791,7 @@ def _multivariate_normal(key, mean, cov, shape, dtype, method):
         u, s, _ = _linalg().svd(cov)
         factor = jnp.multiply(u, jnp.expand_dims(jnp.sqrt(s), -2))
     samples = normal_data(key, shape + tuple(mean.shape[-1:]), dtype)
-    return jnp.add(mean, jnp.sum(jnp.multiply(factor, jnp.expand_dims(samples, -2)), axis=-1))
+    return jnp.add(mean, jnp.matmul(factor, jnp.expand_dims(samples, -1))[..., 0])
 
 
 _multivariate_normal_jit = jit(_multivariate_normal, static_argnums=(3, 4, 5))

@@ -447,8 +447,9 @@ def test_dot_product_attention_unbatched_int_window_and_xla():
     np.testing.assert_allclose(np.asarray(got), want[0], rtol=1e-4, atol=1e-5)
     bias = rng.normal(size=(2, 4, 4)).astype(np.float32)   # (N, T, S) for an unbatched call
     want, _ = _attention_reference(q, k, v, bias=bias[None])
-    np.testing.assert_allclose(np.asarray(nn.dot_product_attention(q[0], k[0], v[0], bias)),
-                               want[0], rtol=1e-4, atol=1e-5)
+    for b in (bias, bias[None]):   # (N, T, S) or (1, N, T, S)
+        np.testing.assert_allclose(np.asarray(nn.dot_product_attention(q[0], k[0], v[0], b)),
+                                   want[0], rtol=1e-4, atol=1e-5)
 
 
 def test_dot_product_attention_low_precision():

@@ -25,6 +25,7 @@ from numax.core.pytree import tree_flatten, tree_unflatten
 from numax.core.trace import Tracer, set_current_trace
 from numax.lax.control_flow import common
 from numax.lax.control_flow.common import cached, evaluate, get_aval, same_type, trace_closed
+from numax.lowering import TOKEN_TYPE
 from numax.transforms.ad import UndefinedPrimal, Zero, backward_pass, is_undefined
 from numax.transforms.batching import move_axis, to_front
 
@@ -56,11 +57,31 @@ def _cond_abstract(index, *operands, branches):
 def _cond_lower(ctx, index, *operands, branches):
     if len(branches) == 1:
         return ctx.lower_jaxpr_inline(branches[0], operands)
+    if ctx.has_effects(*branches):
+        return _cond_lower_with_effects(ctx, index, operands, branches)
     regions = [ctx.region([], lambda region_ctx, branch=branch:
                           region_ctx.lower_jaxpr_inline(branch, operands))
                for branch in branches]
     # The regions read the operands from the enclosing scope (stablehlo.case allows it).
     return ctx.ops("stablehlo.case", [index], ctx.avals_out, regions=regions)
+
+
+def _cond_lower_with_effects(ctx, index, operands, branches):
+    """Branches with effects (host callbacks) continue the effect token of the enclosing
+    code and return it, so their effects keep program order."""
+    token = ctx.effect_token()
+
+    def branch_region(region_ctx, branch):
+        region_ctx.set_effect_token(token)  # read from the enclosing scope, like the operands
+        outs = region_ctx.lower_jaxpr_inline(branch, operands)
+        return [region_ctx.effect_token()] + list(outs)
+
+    regions = [ctx.region([], lambda region_ctx, branch=branch: branch_region(region_ctx, branch))
+               for branch in branches]
+    outs = ctx.ops("stablehlo.case", [index], [TOKEN_TYPE] + list(ctx.avals_out),
+                   regions=regions)
+    ctx.set_effect_token(outs[0])
+    return outs[1:]
 
 
 def cond_jvp(primals, tangents, *, branches):

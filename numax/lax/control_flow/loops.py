@@ -28,6 +28,7 @@ from numax.core.trace import Tracer, set_current_trace
 from numax.lax.control_flow import common
 from numax.lax.control_flow.common import (cached, evaluate, get_aval, reorder, same_type,
                                            trace_closed)
+from numax.lowering import TOKEN_TYPE
 from numax.transforms.ad import Zero, instantiate
 from numax.transforms.batching import batch_flat, move_axis, to_front
 
@@ -65,18 +66,34 @@ def _while_abstract(*avals, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
 def _while_lower(ctx, *operands, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
     types = list(ctx.avals_in)
     count = cond_nconsts + body_nconsts
+    # With effects (host callbacks) inside, the effect token is the first loop state
+    # entry, so they keep program order across iterations and with the enclosing code.
+    effects = ctx.has_effects(cond_jaxpr, body_jaxpr)
+    if effects:
+        types = [TOKEN_TYPE] + types
+        operands = [ctx.effect_token()] + list(operands)
 
     def cond_region(region_ctx, *state):
+        if effects:
+            region_ctx.set_effect_token(state[0])
+            state = state[1:]
         cond_consts, _, carry = _split(state, cond_nconsts, body_nconsts)
         return region_ctx.lower_jaxpr_inline(cond_jaxpr, list(cond_consts) + list(carry))
 
     def body_region(region_ctx, *state):
+        if effects:
+            region_ctx.set_effect_token(state[0])
+            state = state[1:]
         _, body_consts, carry = _split(state, cond_nconsts, body_nconsts)
         new_carry = region_ctx.lower_jaxpr_inline(body_jaxpr, list(body_consts) + list(carry))
-        return list(state[:count]) + list(new_carry)
+        token = [region_ctx.effect_token()] if effects else []
+        return token + list(state[:count]) + list(new_carry)
 
     outs = ctx.ops("stablehlo.while", operands, types,
                    regions=[ctx.region(types, cond_region), ctx.region(types, body_region)])
+    if effects:
+        ctx.set_effect_token(outs[0])
+        outs = outs[1:]
     return outs[count:]
 
 
@@ -247,8 +264,8 @@ while_batch.wants_axis = True
 
 
 def _while_examples():
-    """Float values reach the first examples only through the predicate's constants: reverse
-    mode of a float carry raises by design, and the AD checker takes the first three."""
+    """A float carry first (forward mode checked, reverse mode must refuse), then loops whose
+    floats reach only the predicate, and integer-only loops."""
     from numax import lax
     i32, f32 = np.dtype(np.int32), np.dtype(np.float32)
     from numax.core.abstract import ShapedArray
@@ -278,10 +295,10 @@ def _while_examples():
     affine = dict(cond_jaxpr=affine_cond, body_jaxpr=affine_body, cond_nconsts=1, body_nconsts=1)
     c = np.array([0.5, -1.0, 1.5], np.float32)
     x = np.array([1.0, 2.0, -0.5], np.float32)
-    return [((np.float32(7.5), np.float32(1.25), np.int32(0)), counting),
+    return [((np.int32(4), c, np.int32(0), x), affine),
+            ((np.float32(7.5), np.float32(1.25), np.int32(0)), counting),
             ((np.int32(27), np.int32(0)), collatz),
-            ((np.int32(6), np.int32(0)), collatz),
-            ((np.int32(4), c, np.int32(0), x), affine)]
+            ((np.int32(6), np.int32(0)), collatz)]
 
 
 while_p = Primitive(
@@ -294,6 +311,7 @@ while_p = Primitive(
     transpose=while_transpose,
     batch=while_batch,
     examples=_while_examples,
+    differentiation_modes=("fwd",),
 )
 
 

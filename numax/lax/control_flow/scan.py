@@ -31,6 +31,7 @@ from numax.lax.control_flow import common
 from numax.lax.control_flow.common import (cached, evaluate, get_aval, is_forwarded_input,
                                            reorder, same_type, trace_closed)
 from numax.lax.control_flow.loops import _carry_fixed_point
+from numax.lowering import TOKEN_TYPE
 from numax.lowering.builder import array_attribute
 from numax.transforms.ad import UndefinedPrimal, Zero, backward_pass, instantiate, is_undefined
 from numax.transforms.batching import move_axis, to_front
@@ -115,23 +116,39 @@ def _scan_lower(ctx, *operands, jaxpr, length, reverse, num_consts, num_carry, u
         bounds = np.cumsum([0] + counts)
         return [list(state[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
 
+    # With effects (host callbacks) in the body, the effect token is the first loop state
+    # entry, so they keep program order across iterations and with the enclosing code.
+    effects = ctx.has_effects(jaxpr)
+    if effects:
+        types = [TOKEN_TYPE] + types
+
     def cond_region(c, *state):
+        state = state[1:] if effects else state
         bound = c.constant(trips * unroll, np.int32)
         return [c.op("stablehlo.compare", [state[0], bound], ShapedArray((), np.bool_),
                      {"comparison_direction": "#stablehlo<comparison_direction LT>",
                       "compare_type": "#stablehlo<comparison_type SIGNED>"})]
 
     def body_region(c, *state):
+        if effects:
+            c.set_effect_token(state[0])
+            state = state[1:]
         (i,), loop_consts, loop_carry, loop_xs, loop_ys = unpack(state)
         for j in range(unroll):
             at = i if j == 0 else c.op("stablehlo.add", [i, c.constant(j, np.int32)], _I32)
             loop_carry, loop_ys = step(c, at, loop_consts, loop_carry, loop_xs, loop_ys)
         following = c.op("stablehlo.add", [i, c.constant(unroll, np.int32)], _I32)
-        return [following] + loop_consts + loop_carry + loop_xs + loop_ys
+        token = [c.effect_token()] if effects else []
+        return token + [following] + loop_consts + loop_carry + loop_xs + loop_ys
 
     state = [ctx.constant(0, np.int32)] + consts + carry + xs + ys
+    if effects:
+        state = [ctx.effect_token()] + state
     outs = ctx.ops("stablehlo.while", state, types,
                    regions=[ctx.region(types, cond_region), ctx.region(types, body_region)])
+    if effects:
+        ctx.set_effect_token(outs[0])
+        outs = outs[1:]
     _, _, carry, _, ys = unpack(outs)
     for j in range(remainder):
         carry, ys = step(ctx, ctx.constant(trips * unroll + j, np.int32), consts, carry, xs, ys)
