@@ -215,13 +215,14 @@ def abstractify(value):
 # ---------------------------------------------------------------- jit
 
 class _CacheEntry:
-    __slots__ = ("program", "out_tree", "consts", "kept", "jaxpr")
+    __slots__ = ("program", "out_tree", "consts", "kept", "all_kept", "jaxpr")
 
-    def __init__(self, program, out_tree, consts, kept, jaxpr):
+    def __init__(self, program, out_tree, consts, kept, jaxpr, num_args):
         self.program = program
         self.out_tree = out_tree
         self.consts = consts
         self.kept = kept
+        self.all_kept = kept == list(range(num_args))
         self.jaxpr = jaxpr
 
 
@@ -302,24 +303,28 @@ class JitFunction:
         leaves, in_tree = tree_flatten(dynamic)
         if _state.trace is not EVAL_TRACE:
             return self._bind(args, kwargs, dynamic, leaves, in_tree, static_key)
-        arrays = leaves
+        avals, buffers, committed = [], [], False
         for x in leaves:
             if type(x) is not Array:
-                if any(isinstance(leaf, Tracer) for leaf in leaves):
+                if isinstance(x, Tracer):
                     return self._bind(args, kwargs, dynamic, leaves, in_tree, static_key)
-                arrays = [x if type(x) is Array else _argument_array(x) for x in leaves]
-                break
-        device = None
-        for x in arrays:
-            if x._committed:
-                device = argument_device(arrays)
-                break
-        key = (in_tree, tuple([x.aval for x in arrays]), static_key, config.x64_enabled, device)
+                x = _argument_array(x)
+            avals.append(x.aval)
+            buffers.append(x._buf)
+            committed = committed or x._committed
+        device = argument_device([_argument_array(x) if type(x) is not Array else x
+                                  for x in leaves]) if committed else None
+        key = (in_tree, tuple(avals), static_key, config.x64_enabled, device)
         entry = self._cache.get(key)
         if entry is None:
+            arrays = [x if type(x) is Array else _argument_array(x) for x in leaves]
             entry = self._cache[key] = self._compile(args, kwargs, in_tree, arrays, device)
-        buffers = entry.consts + [arrays[i]._buf for i in entry.kept]
-        return tree_unflatten(entry.out_tree, entry.program.run(buffers))
+            buffers = [x._buf for x in arrays]
+        if entry.all_kept:
+            call_buffers = entry.consts + buffers if entry.consts else buffers
+        else:
+            call_buffers = entry.consts + [buffers[i] for i in entry.kept]
+        return tree_unflatten(entry.out_tree, entry.program.run(call_buffers))
 
     def _dynamic(self, args, kwargs):
         """(the traced arguments as one pytree, a hashable key of the static ones)."""
@@ -408,7 +413,8 @@ class JitFunction:
         target = device or runtime.default_device()
         program = compile_jaxpr(pruned, target, committed=device is not None, donated=donated,
                                 name=f"jit_{_name(self.fun)}")
-        return _CacheEntry(program, out_tree, [c._buf for c in const_arrays], kept, closed)
+        return _CacheEntry(program, out_tree, [c._buf for c in const_arrays], kept, closed,
+                           len(arrays))
 
     def _bind(self, args, kwargs, dynamic, leaves, in_tree, static_key):
         """Inside a transformation: stage the function and bind the jit primitive.

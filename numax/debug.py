@@ -21,8 +21,10 @@ def callback(callback=None, *args, ordered=False, partitioned=False, **kwargs):
     steps: `numax.debug.callback(ordered=True)(callback, *args, **kwargs)`.
 
     >>> import numax, numax.numpy as jnp
-    >>> numax.jit(lambda x: numax.debug.callback(print, x))(jnp.arange(3))
-    [0 1 2]
+    >>> seen = []
+    >>> numax.jit(lambda x: numax.debug.callback(seen.append, x))(jnp.arange(3))
+    >>> seen
+    [array([0, 1, 2], dtype=int32)]
     """
     del partitioned  # one device: there is nothing to partition
     if callback is None:
@@ -34,7 +36,7 @@ def callback(callback=None, *args, ordered=False, partitioned=False, **kwargs):
     _bind_debug_callback(callback, args, kwargs, ordered, "numax.debug.callback")
 
 
-def print(fmt, *args, ordered=False, partitioned=False, skip_format_check=False, **kwargs):  # noqa: A001
+def print(fmt, *args, ordered=False, partitioned=False, skip_format_check=False, **kwargs):
     """Prints `fmt.format(*args, **kwargs)` with the runtime values of `args` and `kwargs`,
     followed by a newline, to sys.stdout (str.format semantics on read-only NumPy arrays, so
     `{}` prints like NumPy and `{:.3f}` works on 0-d arrays). The prints of a program

@@ -32,6 +32,14 @@ class CompiledProgram:
         self._execute = executable.execute_sharded  # bound once: the hot path
         self._handlers = executable.handlers
 
+    def run_single(self, buffers):
+        """The one output of a single-result program, as an Array."""
+        buffer, = self._execute(buffers).consume_with_handlers(self._handlers)
+        array = _new_array(Array)
+        array._buf, array.aval, array._device, array._committed, array._npy = \
+            buffer, self.out_avals[0], self.device, self.committed, None
+        return array
+
     def run(self, buffers):
         device, committed = self.device, self.committed
         outs = []
@@ -97,26 +105,29 @@ _eager_cache = {}
 
 
 def apply_primitive(primitive, *args, **params):
-    """Eager execution of one primitive (the EvalTrace's default implementation)."""
-    arrays = args
+    """Eager execution of one primitive (the EvalTrace's default implementation).
+
+    This is the eager hot path: one pass over the arguments, one dict lookup, one
+    execute; parameter-free primitives skip hashing an empty params tuple."""
+    avals, buffers, committed = [], [], False
     for x in args:
         if type(x) is not Array:
-            arrays = [x if type(x) is Array else to_array(x) for x in args]
-            break
-    device = None
-    for x in arrays:
-        if x._committed:
-            device = argument_device(arrays)
-            break
-    key = (primitive, tuple(params.items()), tuple([x.aval for x in arrays]), device)
+            x = to_array(x)
+        avals.append(x.aval)
+        buffers.append(x._buf)
+        committed = committed or x._committed
+    device = argument_device([to_array(x) for x in args]) if committed else None
+    key = (primitive, tuple(params.items()), tuple(avals), device) if params else \
+        (primitive, tuple(avals), device)
     try:
         program = _eager_cache.get(key)
     except TypeError:
         raise TypeError(f"{primitive.name}: parameters must be hashable, got {params}") from None
     if program is None:
-        program = _eager_cache[key] = _compile_primitive(primitive, params, key[2], device)
-    outs = program.run([x._buf for x in arrays])
-    return outs if primitive.multiple_results else outs[0]
+        program = _eager_cache[key] = _compile_primitive(primitive, params, tuple(avals), device)
+    if primitive.multiple_results:
+        return program.run(buffers)
+    return program.run_single(buffers)
 
 
 def _compile_primitive(primitive, params, avals, device):

@@ -84,25 +84,22 @@ def mm(a, b):
                            precision=lax.Precision.HIGHEST)
 
 
-def _index_grid(shape):
-    from numax import lax
-    nd = len(shape)
-    return (lax.broadcasted_iota(np.int32, shape, nd - 2),
-            lax.broadcasted_iota(np.int32, shape, nd - 1))
-
-
 def band_mask(shape, lower_limit=None, upper_limit=None):
-    """Boolean mask of entries with lower_limit <= col - row <= upper_limit."""
+    """Boolean mask of entries with lower_limit <= col - row <= upper_limit: a NumPy
+    constant for one matrix, broadcast over the batch axes (so a mask costs at most one
+    operation in a program)."""
     from numax import lax
-    rows, cols = _index_grid(shape)
-    diff = lax.sub(cols, rows)
-    mask = None
+    m, n = shape[-2:]
+    diff = np.arange(n)[None, :] - np.arange(m)[:, None]
+    mask = np.ones((m, n), bool)
     if lower_limit is not None:
-        mask = lax.ge(diff, np.int32(lower_limit))
+        mask &= diff >= lower_limit
     if upper_limit is not None:
-        upper = lax.le(diff, np.int32(upper_limit))
-        mask = upper if mask is None else lax.bitwise_and(mask, upper)
-    return mask
+        mask &= diff <= upper_limit
+    if len(shape) == 2:
+        return mask
+    nd = len(shape)
+    return lax.broadcast_in_dim(mask, tuple(shape), (nd - 2, nd - 1))
 
 
 def _keep(x, mask):
@@ -122,8 +119,11 @@ def eye_like(x):
     """The identity (..., n, n) with `x`'s shape and dtype (`x` square)."""
     from numax import lax
     aval = get_aval(x)
-    return lax.select(band_mask(aval.shape, 0, 0), lax.full(aval.shape, 1, aval.dtype),
-                      lax.full(aval.shape, 0, aval.dtype))
+    n = aval.shape[-1]
+    eye = np.eye(n, dtype=aval.dtype)
+    if aval.ndim == 2:
+        return lax.convert_element_type(eye, aval.dtype)
+    return lax.broadcast_in_dim(eye, aval.shape, (aval.ndim - 2, aval.ndim - 1))
 
 
 def diagonal(x):

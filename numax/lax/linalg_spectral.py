@@ -86,10 +86,11 @@ def eigh_jvp(primals, tangents, *, lower, sort_eigenvalues):
 
 def _eigh_examples():
     rng = np.random.default_rng(0)
-    return [((_hermitian(rng, (4, 4), np.float32),), dict(lower=True, sort_eigenvalues=True)),
-            ((_hermitian(rng, (2, 3, 3), np.float32),), dict(lower=False,
-                                                             sort_eigenvalues=True)),
+    return [((_hermitian(rng, (3, 3), np.float32),), dict(lower=True, sort_eigenvalues=True)),
+            ((_hermitian(rng, (3, 3), np.float32),), dict(lower=False, sort_eigenvalues=True)),
             ((_random(rng, (3, 3), np.float32),), dict(lower=True, sort_eigenvalues=True)),
+            ((_hermitian(rng, (2, 4, 4), np.float32),), dict(lower=False,
+                                                             sort_eigenvalues=True)),
             ((_hermitian(rng, (3, 3), np.complex64),), dict(lower=True,
                                                             sort_eigenvalues=True))]
 
@@ -191,9 +192,10 @@ def svd_jvp(primals, tangents, *, full_matrices, compute_uv):
 def _svd_examples():
     rng = np.random.default_rng(0)
     return [((_random(rng, (4, 3), np.float32),), dict(full_matrices=False, compute_uv=True)),
+            ((_random(rng, (3, 4), np.float32),), dict(full_matrices=False, compute_uv=True)),
+            ((_random(rng, (4, 3), np.float32),), dict(full_matrices=True, compute_uv=False)),
             ((_random(rng, (2, 3, 5), np.float32),), dict(full_matrices=False,
                                                           compute_uv=True)),
-            ((_random(rng, (3, 3), np.float32),), dict(full_matrices=True, compute_uv=False)),
             ((_random(rng, (4, 3), np.float32),), dict(full_matrices=True, compute_uv=True)),
             ((_random(rng, (3, 3), np.complex64),), dict(full_matrices=False,
                                                          compute_uv=True))]
@@ -304,7 +306,9 @@ def _eig_examples():
     return [((_random(rng, (3, 3), np.float32),), dict(compute_left_eigenvectors=False,
                                                         compute_right_eigenvectors=True)),
             ((rotation,), dict(compute_left_eigenvectors=True, compute_right_eigenvectors=True)),
-            ((_random(rng, (2, 3, 3), np.float32),), dict(compute_left_eigenvectors=False,
+            ((_random(rng, (3, 3), np.float32),), dict(compute_left_eigenvectors=False,
+                                                       compute_right_eigenvectors=False)),
+            ((_random(rng, (2, 3, 3), np.float32),), dict(compute_left_eigenvectors=True,
                                                           compute_right_eigenvectors=False)),
             ((_random(rng, (3, 3), np.complex64),), dict(compute_left_eigenvectors=True,
                                                          compute_right_eigenvectors=True))]

@@ -1,4 +1,4 @@
 """Lowering: IR -> StableHLO text. Knows primitives only through their `lower` rules."""
 from numax.lowering.builder import Value, aval_type, tensor_type, dense_attribute, array_attribute, dense_i64  # noqa: F401
-from numax.lowering.jaxpr_lowering import (LoweredModule, LoweringError, LoweringRuleContext,  # noqa: F401
-                                          TOKEN_TYPE, lower_jaxpr, lower_module)
+from numax.lowering.jaxpr_lowering import (  # noqa: F401
+    TOKEN_TYPE, LoweredModule, LoweringError, LoweringRuleContext, lower_jaxpr, lower_module)

@@ -70,6 +70,33 @@ flexible, character = _np.flexible, _np.character
 
 from numax.numpy.vectorize import vectorize  # noqa: F401,E402
 from numax.numpy import linalg  # noqa: F401,E402
+from numax.numpy.indexing import take, take_along_axis  # noqa: F401,E402
+from numax.numpy.sorting import (argpartition, argsort, digitize, lexsort,  # noqa: F401,E402
+                                 nanargmax, nanargmin, partition, searchsorted, sort,
+                                 sort_complex)
+from numax.numpy.cumulative import (cumprod, cumsum, cumulative_prod,  # noqa: F401,E402
+                                    cumulative_sum, diff, ediff1d, nancumprod, nancumsum)
+from numax.numpy.setops import (intersect1d, isin, setdiff1d, setxor1d,  # noqa: F401,E402
+                                union1d, unique, unique_all, unique_counts, unique_inverse,
+                                unique_values)
+from numax.numpy.rearrange import (array_split, diag, diag_indices,  # noqa: F401,E402
+                                   diag_indices_from, diagflat, diagonal, dsplit, flip, fliplr,
+                                   flipud, hsplit, repeat, roll, rot90, split, tile, trace, tri,
+                                   tril, tril_indices, tril_indices_from, triu, triu_indices,
+                                   triu_indices_from, vsplit)
+from numax.numpy.padding import pad  # noqa: F401,E402
+from numax.numpy.contractions import (cross, einsum, einsum_path, inner,  # noqa: F401,E402
+                                      kron, matvec, outer, tensordot, vdot, vecdot, vecmat)
+from numax.numpy.histograms import (bincount, histogram,  # noqa: F401,E402
+                                    histogram2d, histogram_bin_edges, histogramdd)
+from numax.numpy.grids import (indices, ix_, meshgrid, mgrid, ogrid,  # noqa: F401,E402
+                               ravel_multi_index, unravel_index)
+from numax.numpy.selection import (apply_along_axis, apply_over_axes,  # noqa: F401,E402
+                                   choose, compress, extract, fill_diagonal, piecewise, place,
+                                   put, put_along_axis, select)
+from numax.numpy.polynomial import (convolve, correlate, interp, poly,  # noqa: F401,E402
+                                    polyadd, polyder, polydiv, polyfit, polyint, polymul,
+                                    polysub, polyval, roots, vander)
 
 
 def _install_array_methods():

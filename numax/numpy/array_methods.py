@@ -5,7 +5,8 @@ defined: each forwards to the numax.numpy function of the same meaning. `install
 puts them on a class, so concrete arrays and traced values behave identically.
 """
 
-from numax.numpy import at, creation, indexing, manipulation, reductions, ufuncs
+from numax.numpy import (at, creation, cumulative, indexing, manipulation, rearrange, reductions,
+                         selection, sorting, ufuncs)
 
 
 def _reflected(function):
@@ -62,6 +63,10 @@ def _reshape_method(self, *new_shape, order="C"):
     return manipulation.reshape(self, new_shape, order=order)
 
 
+def _compress_method(self, condition, axis=None, *, size=None, fill_value=0, out=None):
+    return selection.compress(condition, self, axis, size=size, fill_value=fill_value, out=out)
+
+
 _METHODS = {
     "sum": reductions.sum, "prod": reductions.prod, "max": reductions.max,
     "min": reductions.min, "mean": reductions.mean, "var": reductions.var,
@@ -72,6 +77,11 @@ _METHODS = {
     "dot": manipulation.dot, "conj": ufuncs.conjugate, "conjugate": ufuncs.conjugate,
     "round": ufuncs.round, "transpose": _transpose_method, "reshape": _reshape_method,
     "__getitem__": indexing.getitem, "copy": creation.copy, "nonzero": manipulation.nonzero,
+    "take": indexing.take, "sort": sorting.sort, "argsort": sorting.argsort,
+    "argpartition": sorting.argpartition, "searchsorted": sorting.searchsorted,
+    "cumsum": cumulative.cumsum, "cumprod": cumulative.cumprod,
+    "diagonal": rearrange.diagonal, "trace": rearrange.trace, "repeat": rearrange.repeat,
+    "choose": selection.choose, "compress": _compress_method,
 }
 
 _PROPERTIES = {

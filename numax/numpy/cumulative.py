@@ -44,7 +44,7 @@ def cumsum(a, axis=None, dtype=None, out=None):
     _no_out("cumsum", out)
     a, axis = _prepare("cumsum", a, axis, dtype)
     if a.dtype == np.bool_:          # dtype=bool asked for: a running logical or
-        return lax.cummax(a, axis)
+        return _as_bool(lax.cummax(lax.convert_element_type(a, np.int8), axis))
     return lax.cumsum(a, axis)
 
 
@@ -53,8 +53,12 @@ def cumprod(a, axis=None, dtype=None, out=None):
     _no_out("cumprod", out)
     a, axis = _prepare("cumprod", a, axis, dtype)
     if a.dtype == np.bool_:          # a running logical and
-        return lax.cummin(a, axis)
+        return _as_bool(lax.cummin(lax.convert_element_type(a, np.int8), axis))
     return lax.cumprod(a, axis)
+
+
+def _as_bool(x):
+    return lax.convert_element_type(x, np.bool_)
 
 
 def _nan_to(a, value):

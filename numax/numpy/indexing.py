@@ -514,7 +514,8 @@ def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
     """Elements of `a` at `indices` along `axis` (of the flattened array when axis is None).
 
     JAX's default mode is 'fill': indices still out of range after counting negative ones
-    from the end read `fill_value` (NaN for inexact types). 'clip' clamps, 'wrap' wraps.
+    from the end read `fill_value` (NaN for inexact types). 'clip' clamps into [0, size)
+    (negative indices too, as in NumPy), 'wrap' wraps.
 
     >>> import numax.numpy as jnp
     >>> jnp.take(jnp.asarray([1., 2., 3.]), jnp.asarray([2, -1, 5]))
@@ -532,6 +533,9 @@ def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
     axis = canonicalize_axis(axis, a.ndim)
     if mode == "wrap":
         indices, mode = _wrap_indices(indices, a.shape[axis]), "clip"
+    elif mode == "clip":                 # NumPy's 'clip' clamps negative indices to 0
+        indices = np.maximum(indices, 0) if _is_host(indices) else \
+            lax.max(indices, lax.full_like(indices, 0))
     index = (slice(None),) * axis + (indices,)
     return gather_index(a, index, mode="fill" if mode is None else mode, fill_value=fill_value,
                         indices_are_sorted=indices_are_sorted, unique_indices=unique_indices,

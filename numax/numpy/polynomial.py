@@ -56,24 +56,22 @@ def _convolution(api, a, v, mode, precision, preferred_element_type, correlate):
     if correlate:
         v = lax.rev(ufuncs.conjugate(v), (0,))
     swapped = v.shape[0] > a.shape[0]
-    if swapped:
+    if swapped:                       # convolution commutes; slide the shorter one
         a, v = v, a
     full = _convolve_full(a, v, precision, preferred_element_type)
     n, m = a.shape[0], v.shape[0]
     if mode == "full":
         out = full
     elif mode == "same":
-        start = (m - 1) // 2
-        if correlate and swapped:
-            start = m // 2
+        # NumPy centres 'same' on the longer input; a correlation with the longer input
+        # second lands half a sample later when the shorter length is even
+        start = m // 2 if correlate and swapped else (m - 1) // 2
         out = lax.slice(full, (start,), (start + n,))
     elif mode == "valid":
         out = lax.slice(full, (m - 1,), (n,))
     else:
         raise ValueError(f"numax.numpy.{api}: mode must be 'full', 'same' or 'valid', got "
                          f"{mode!r}")
-    if correlate and swapped:
-        out = lax.rev(out, (0,))
     return out
 
 
@@ -248,16 +246,6 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     return coefficients
 
 
-def _strip_leading_zeros(api, p):
-    if isinstance(p, Tracer):
-        raise TypeError(f"numax.numpy.{api}: stripping zeros needs concrete coefficients; pass "
-                        "strip_zeros=False (or trim_leading_zeros=False) under jit")
-    host = np.asarray(p)
-    nonzero = np.flatnonzero(host)
-    return p if not nonzero.size else lax.slice(p, (int(nonzero[0]),), (p.shape[0],)), \
-        host, nonzero
-
-
 def roots(p, *, strip_zeros=True):
     """The roots of the polynomial with coefficients p (highest power first), as complex
     numbers: the eigenvalues of the companion matrix. With strip_zeros (concrete p only),
@@ -290,9 +278,6 @@ def roots(p, *, strip_zeros=True):
     else:
         leading = lax.index_in_dim(p, 0, keepdims=False)
         first_row = ufuncs.negative(ufuncs.divide(lax.slice(p, (1,), (n + 1,)), leading))
-        below = lax.concatenate([lax.full((n - 1, 1), 0, dtype) if n > 1 else
-                                 lax.full((0, 1), 0, dtype),
-                                 lax.full((n - 1, n - 1), 0, dtype)], 1) if n > 1 else None
         companion = lax.expand_dims(first_row, (0,))
         if n > 1:
             from numax.numpy.creation import eye
@@ -342,10 +327,14 @@ def polysub(a1, a2):
 
 
 def _trim(api, p, trim):
+    """p without its leading zeros (which needs concrete coefficients)."""
     if not trim:
         return p
-    stripped = _strip_leading_zeros(api, p)
-    return stripped[0]
+    if isinstance(p, Tracer):
+        raise TypeError(f"numax.numpy.{api}: trim_leading_zeros=True needs concrete "
+                        "coefficients; leave it False under jit")
+    nonzero = np.flatnonzero(np.asarray(p))
+    return p if not nonzero.size else lax.slice(p, (int(nonzero[0]),), (p.shape[0],))
 
 
 def polymul(a1, a2, *, trim_leading_zeros=False):

@@ -7,7 +7,7 @@ so under jit the static `size` must be given (JAX's rule): the first `size` resu
 returned, padded with `fill_value` (default: the smallest result). With concrete inputs
 and no `size`, the count is read from the mask. NaNs count as equal in unique
 (equal_nan=True, as in NumPy 2) and as different from everything in the other ops, which
-compare with ==.
+compare with ==. The Array API's unique_* functions keep every NaN, as its standard says.
 """
 
 from typing import NamedTuple
@@ -175,22 +175,25 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
 
 def unique_all(x, /, *, size=None, fill_value=None):
     """The Array API's unique with (values, indices, inverse_indices, counts)."""
-    return _UniqueAll(*unique(x, True, True, True, size=size, fill_value=fill_value))
+    return _UniqueAll(*unique(x, True, True, True, equal_nan=False, size=size,
+                              fill_value=fill_value))
 
 
 def unique_counts(x, /, *, size=None, fill_value=None):
     """The Array API's unique with (values, counts)."""
-    return _UniqueCounts(*unique(x, return_counts=True, size=size, fill_value=fill_value))
+    return _UniqueCounts(*unique(x, return_counts=True, equal_nan=False, size=size,
+                                 fill_value=fill_value))
 
 
 def unique_inverse(x, /, *, size=None, fill_value=None):
     """The Array API's unique with (values, inverse_indices)."""
-    return _UniqueInverse(*unique(x, return_inverse=True, size=size, fill_value=fill_value))
+    return _UniqueInverse(*unique(x, return_inverse=True, equal_nan=False, size=size,
+                                  fill_value=fill_value))
 
 
 def unique_values(x, /, *, size=None, fill_value=None):
     """The Array API's unique values."""
-    return unique(x, size=size, fill_value=fill_value)
+    return unique(x, equal_nan=False, size=size, fill_value=fill_value)
 
 
 # ---------------------------------------------------------------- two sets

@@ -19,8 +19,6 @@ from numax.random.rejection import (ball, beta, binomial, chisquare, dirichlet, 
                                     gamma, generalized_normal, loggamma, multinomial,
                                     poisson, t)
 
-KeyArray = PRNGKeyArray
-
 __all__ = [
     "PRNGKey", "PRNGKeyArray", "ball", "bernoulli", "beta", "binomial", "bits", "categorical",
     "cauchy", "chisquare", "choice", "clone", "dirichlet", "double_sided_maxwell",

@@ -1,13 +1,13 @@
 """Samplers that need no loops: uniform and the distributions built on it, integers,
-permutations and choices, and the multivariate ones (multivariate_normal, orthogonal,
-ball).
+permutations and choices, and the Gaussian multivariate ones (multivariate_normal,
+orthogonal).
 
 Each follows JAX's published algorithm op for op, so the same key gives the same
 samples as JAX: floats take the top mantissa bits of random bits under an exponent of
 1.0 and subtract 1 (`uniform`); `normal` is sqrt(2) * erf_inv of a uniform in (-1, 1);
 integers combine two draws of random bits modulo the span (`randint`); permutations sort
 by random 32-bit keys. The rejection samplers (gamma and its family, poisson,
-binomial) are in rejection.py. Every public function takes one key (typed or raw), a
+binomial, and ball, built on gamma) are in rejection.py. Every public function takes one key (typed or raw), a
 static shape and dtype, and array parameters that may be traced; the work runs in a
 jitted body per distribution, as in JAX, so eager calls compile once.
 """
@@ -21,8 +21,8 @@ from numax import lax
 from numax import numpy as jnp
 from numax.api import jit
 from numax.core import dtypes
-from numax.random.prng import (UINT32, _UNSIGNED, canonical_shape, random_bits_data,
-                               split_data, unwrap_key)
+from numax.random.prng import (_UNSIGNED, canonical_shape, random_bits_data, split_data,
+                               unwrap_key)
 
 # ---------------------------------------------------------------- shared checks
 
@@ -61,12 +61,13 @@ def optional_shape(name, shape, *param_shapes):
     return shape
 
 
-def key_words(name, key):
+def single_key(name, key):
+    """The raw data of `key`, which must be one key (typed or raw)."""
     return unwrap_key(name, key)[0]
 
 
-def split2(key, num=2):
-    """JAX's `_split`: `num` raw keys from one, as a tuple."""
+def split_keys(key, num=2):
+    """`num` raw keys split from one, as a tuple (JAX's internal `_split`)."""
     keys = split_data(key, num)
     return tuple(lax.reshape(lax.slice_in_dim(keys, i, i + 1), (2,)) for i in range(num))
 
@@ -130,7 +131,7 @@ def normal_data(key, shape, dtype):
     parts of variance 1/2 each)."""
     if dtypes.is_complex(dtype):
         real_dtype = dtypes.real_dtype(dtype)
-        key_re, key_im = split2(key)
+        key_re, key_im = split_keys(key)
         re = _normal_real(key_re, shape, real_dtype)
         im = _normal_real(key_im, shape, real_dtype)
         return lax.div(lax.complex(re, im), const(dtype, np.sqrt(2)))
@@ -167,7 +168,7 @@ def uniform(key, shape=(), dtype=float, minval=0.0, maxval=1.0):
     >>> bool(((x >= 0) & (x < 1)).all())
     True
     """
-    data = key_words("uniform", key)
+    data = single_key("uniform", key)
     shape = canonical_shape("uniform", shape)
     dtype = float_dtype("uniform", dtype)
     return _uniform_jit(data, shape, dtype, minval, maxval)
@@ -175,7 +176,7 @@ def uniform(key, shape=(), dtype=float, minval=0.0, maxval=1.0):
 
 def normal(key, shape=(), dtype=float):
     """Standard normal samples (real or complex dtype)."""
-    data = key_words("normal", key)
+    data = single_key("normal", key)
     shape = canonical_shape("normal", shape)
     dtype = dtypes.canonicalize_dtype(dtype)
     if not dtypes.is_inexact(dtype):
@@ -202,7 +203,7 @@ _truncated_normal_jit = jit(_truncated_normal, static_argnums=(3, 4))
 
 def truncated_normal(key, lower, upper, shape=None, dtype=float):
     """Standard normal samples truncated to (lower, upper), by inverting the CDF."""
-    data = key_words("truncated_normal", key)
+    data = single_key("truncated_normal", key)
     dtype = float_dtype("truncated_normal", dtype)
     shape = optional_shape("truncated_normal", shape, _shape_of(lower), _shape_of(upper))
     return _truncated_normal_jit(data, lower, upper, shape, dtype)
@@ -233,7 +234,7 @@ def _shape_dtype_sampler(name, body, doc):
     jitted = jit(body, static_argnums=(1, 2))
 
     def sampler(key, shape=(), dtype=float):
-        data = key_words(name, key)
+        data = single_key(name, key)
         return jitted(data, canonical_shape(name, shape), float_dtype(name, dtype))
     sampler.__name__ = sampler.__qualname__ = name
     sampler.__doc__ = doc
@@ -257,7 +258,7 @@ def gumbel(key, shape=(), dtype=float, mode="low"):
     a finer grid (numax's own construction; JAX's 'high' mode may differ bit for bit)."""
     if mode not in ("low", "high"):
         raise ValueError(f"gumbel: mode must be 'low' or 'high', got {mode!r}")
-    data = key_words("gumbel", key)
+    data = single_key("gumbel", key)
     return _gumbel_jit(data, canonical_shape("gumbel", shape), float_dtype("gumbel", dtype),
                        mode)
 
@@ -288,7 +289,7 @@ def bernoulli(key, p=np.float32(0.5), shape=None, mode="low"):
 
     mode='high' compares against a finer uniform built from two draws (numax's own
     construction; JAX's 'high' mode may differ bit for bit)."""
-    data = key_words("bernoulli", key)
+    data = single_key("bernoulli", key)
     dtype = dtypes.canonicalize_dtype(jnp.result_type(p))
     if not dtypes.is_float(dtype):
         raise TypeError(f"bernoulli probability `p` must have a floating dtype, got {dtype}.")
@@ -299,7 +300,8 @@ def bernoulli(key, p=np.float32(0.5), shape=None, mode="low"):
 
 
 def _rademacher(key, shape, dtype):
-    b = jnp.astype(bernoulli_data(key, np.array(0.5, np.float32), shape), dtype)
+    half = const(dtypes.canonicalize_dtype(float), 0.5)    # a Python 0.5 in JAX
+    b = jnp.astype(bernoulli_data(key, half, shape), dtype)
     return jnp.astype(2 * b - 1, dtype)
 
 
@@ -308,7 +310,7 @@ _rademacher_jit = jit(_rademacher, static_argnums=(1, 2))
 
 def rademacher(key, shape=(), dtype=int):
     """-1 or +1, each with probability 1/2."""
-    data = key_words("rademacher", key)
+    data = single_key("rademacher", key)
     return _rademacher_jit(data, canonical_shape("rademacher", shape),
                            dtypes.canonicalize_dtype(dtype))
 
@@ -349,7 +351,7 @@ def _randint(key, shape, minval, maxval, dtype):
     if nbits not in (8, 16, 32, 64):
         raise TypeError(f"randint only accepts 8-, 16-, 32-, or 64-bit dtypes, got {dtype}")
     # Twice the dtype's bits, combined modulo the span, to shrink the modulo bias.
-    key1, key2 = split2(key)
+    key1, key2 = split_keys(key)
     higher_bits = random_bits_data(key1, nbits, shape)
     lower_bits = random_bits_data(key2, nbits, shape)
     unsigned = _UNSIGNED[nbits]
@@ -375,9 +377,11 @@ _randint_jit = jit(_randint, static_argnums=(1, 4))
 
 
 def randint(key, shape, minval, maxval, dtype=int):
-    """Integers uniform in [minval, maxval) (JAX's algorithm, with its slight modulo bias
-    for spans that are not powers of two)."""
-    data = key_words("randint", key)
+    """Integers in [minval, maxval), by JAX's algorithm: two draws of random bits reduced
+    modulo the span in the dtype's unsigned width. Exactly uniform for spans that are
+    powers of two; for others slightly biased, and for spans above 2**(bits/2) in 8- and
+    16-bit dtypes noticeably so (as in JAX, whose samples these are)."""
+    data = single_key("randint", key)
     return _randint_jit(data, canonical_shape("randint", shape), minval, maxval,
                         int_dtype("randint", dtype))
 
@@ -407,7 +411,7 @@ def shuffle_data(key, x, axis):
     size = int(np.prod(np.shape(x), dtype=np.int64))
     num_rounds = int(np.ceil(exponent * np.log(max(1, size)) / np.log(uint32_max)))
     for _ in range(num_rounds):
-        key, subkey = split2(key)
+        key, subkey = split_keys(key)
         sort_keys = random_bits_data(subkey, 32, tuple(np.shape(x)))
         _, x = lax.sort_key_val(sort_keys, x, axis)
     return x
@@ -426,7 +430,7 @@ _permutation_jit = jit(_permutation, static_argnums=(2, 3))
 def permutation(key, x, axis=0, independent=False):
     """A random permutation of range(x) (integer x) or of x along `axis` (each slice the
     same way unless `independent`)."""
-    data = key_words("permutation", key)
+    data = single_key("permutation", key)
     if not np.ndim(x):
         if not dtypes.is_integer(jnp.result_type(x)):
             raise TypeError("x must be an integer or at least 1-dimensional")
@@ -478,7 +482,7 @@ _choice_jit = jit(_choice, static_argnums=(3, 4, 5, 6, 7))
 def choice(key, a, shape=(), replace=True, p=None, axis=0, mode=None):
     """Samples of range(a) (integer a) or of a's slices along `axis`, with or without
     replacement, uniformly or with probabilities p."""
-    data = key_words("choice", key)
+    data = single_key("choice", key)
     if not isinstance(shape, (tuple, list)):
         raise TypeError("shape argument of numax.random.choice must be a sequence, got "
                         f"{shape}")
@@ -515,7 +519,7 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0, mode=None):
 
 # ---------------------------------------------------------------- categorical
 
-def _categorical(key, logits, axis, shape, replace):
+def _categorical(key, logits, axis, shape, replace, mode):
     ndim = logits.ndim
     batch_shape = tuple(np.delete(np.array(logits.shape, dtype=np.int64), axis).tolist())
     shape_prefix = shape[:len(shape) - len(batch_shape)]
@@ -523,24 +527,27 @@ def _categorical(key, logits, axis, shape, replace):
     logits_shape.insert(axis % ndim, logits.shape[axis])
     index_dtype = dtypes.canonicalize_dtype(int)
     if replace:
-        noise = gumbel_data(key, (*shape_prefix, *logits_shape), logits.dtype)
+        noise = gumbel_data(key, (*shape_prefix, *logits_shape), logits.dtype, mode)
         expanded = lax.expand_dims(logits, tuple(range(len(shape_prefix))))
         return lax.argmax(jnp.add(noise, expanded), axis % (len(shape_prefix) + ndim),
                           index_dtype)
-    perturbed = jnp.add(logits, gumbel_data(key, tuple(logits.shape), logits.dtype))
+    perturbed = jnp.add(logits, gumbel_data(key, tuple(logits.shape), logits.dtype, mode))
     k = math.prod(shape_prefix)
     _, indices = lax.top_k(jnp.moveaxis(perturbed, axis, -1), k)
     indices = jnp.astype(indices, index_dtype)
     return jnp.reshape(jnp.moveaxis(indices, -1, 0), shape)
 
 
-_categorical_jit = jit(_categorical, static_argnums=(2, 3, 4))
+_categorical_jit = jit(_categorical, static_argnums=(2, 3, 4, 5))
 
 
 def categorical(key, logits, axis=-1, shape=None, replace=True, mode=None):
     """Category indices drawn with log-probabilities `logits` along `axis` (the
-    Gumbel-max trick; without replacement, Gumbel top-k)."""
-    data = key_words("categorical", key)
+    Gumbel-max trick; without replacement, Gumbel top-k). `mode` is gumbel's."""
+    data = single_key("categorical", key)
+    mode = "low" if mode is None else mode
+    if mode not in ("low", "high"):
+        raise ValueError(f"categorical: mode must be 'low' or 'high', got {mode!r}")
     logits = jnp.asarray(logits)
     if not dtypes.is_float(logits.dtype):
         logits = jnp.astype(logits, dtypes.canonicalize_dtype(float))
@@ -557,7 +564,7 @@ def categorical(key, logits, axis=-1, shape=None, replace=True, mode=None):
         if math.prod(prefix) > logits.shape[axis]:
             raise ValueError(f"Number of samples without replacement ({math.prod(prefix)}) "
                              f"cannot exceed number of categories ({logits.shape[axis]}).")
-    return _categorical_jit(data, logits, axis, shape, bool(replace))
+    return _categorical_jit(data, logits, axis, shape, bool(replace), mode)
 
 
 # ---------------------------------------------------------------- shapes and scales of normals
@@ -568,7 +575,7 @@ def _maxwell(key, shape, dtype):
 
 
 def _double_sided_maxwell(key, loc, scale, shape, dtype):
-    maxwell_key, rademacher_key = split2(key)
+    maxwell_key, rademacher_key = split_keys(key)
     magnitude = _maxwell(maxwell_key, shape, dtype)
     sign = _rademacher(rademacher_key, shape, dtype)
     return jnp.add(jnp.multiply(jnp.multiply(sign, magnitude), scale), loc)
@@ -580,14 +587,14 @@ _double_sided_maxwell_jit = jit(_double_sided_maxwell, static_argnums=(3, 4))
 
 def maxwell(key, shape=(), dtype=float):
     """Maxwell samples: the length of a standard normal 3-vector."""
-    data = key_words("maxwell", key)
+    data = single_key("maxwell", key)
     return _maxwell_jit(data, canonical_shape("maxwell", shape), float_dtype("maxwell", dtype))
 
 
 def double_sided_maxwell(key, loc, scale, shape=(), dtype=float):
     """Double-sided Maxwell samples: a Maxwell magnitude with a random sign, scaled and
     shifted; the result has shape `shape` + broadcast(loc, scale).shape."""
-    data = key_words("double_sided_maxwell", key)
+    data = single_key("double_sided_maxwell", key)
     dtype = float_dtype("double_sided_maxwell", dtype)
     params_shape = np.broadcast_shapes(_shape_of(loc), _shape_of(scale))
     shape = canonical_shape("double_sided_maxwell", shape)
@@ -605,7 +612,7 @@ _lognormal_jit = jit(_lognormal, static_argnums=(2, 3))
 
 def lognormal(key, sigma=np.float32(1), shape=None, dtype=float):
     """exp(sigma * N(0, 1)) samples."""
-    data = key_words("lognormal", key)
+    data = single_key("lognormal", key)
     dtype = float_dtype("lognormal", dtype)
     shape = optional_shape("lognormal", shape, _shape_of(sigma))
     return _lognormal_jit(data, sigma, shape, dtype)
@@ -621,7 +628,7 @@ _pareto_jit = jit(_pareto, static_argnums=(2, 3))
 
 def pareto(key, b, shape=None, dtype=float):
     """Pareto(b) samples on [1, inf): exp(E / b) of an exponential E."""
-    data = key_words("pareto", key)
+    data = single_key("pareto", key)
     dtype = float_dtype("pareto", dtype)
     shape = optional_shape("pareto", shape, _shape_of(b))
     return _pareto_jit(data, b, shape, dtype)
@@ -640,7 +647,7 @@ _weibull_min_jit = jit(_weibull_min, static_argnums=(3, 4))
 
 def weibull_min(key, scale, concentration, shape=(), dtype=float):
     """Weibull samples by inverting the CDF: scale * (-log1p(-u)) ** (1/concentration)."""
-    data = key_words("weibull_min", key)
+    data = single_key("weibull_min", key)
     return _weibull_min_jit(data, scale, concentration, canonical_shape("weibull_min", shape),
                             float_dtype("weibull_min", dtype))
 
@@ -656,7 +663,7 @@ _rayleigh_jit = jit(_rayleigh, static_argnums=(2, 3))
 
 def rayleigh(key, scale, shape=None, dtype=float):
     """Rayleigh(scale) samples: scale * sqrt(-2 log u)."""
-    data = key_words("rayleigh", key)
+    data = single_key("rayleigh", key)
     dtype = float_dtype("rayleigh", dtype)
     shape = optional_shape("rayleigh", shape, _shape_of(scale))
     return _rayleigh_jit(data, scale, shape, dtype)
@@ -677,7 +684,7 @@ _geometric_jit = jit(_geometric, static_argnums=(2, 3))
 
 def geometric(key, p, shape=None, dtype=int):
     """Number of Bernoulli(p) trials up to and including the first success (>= 1)."""
-    data = key_words("geometric", key)
+    data = single_key("geometric", key)
     dtype = int_dtype("geometric", dtype)
     shape = optional_shape("geometric", shape, _shape_of(p))
     return _geometric_jit(data, p, shape, dtype)
@@ -700,7 +707,7 @@ _triangular_jit = jit(_triangular, static_argnums=(4, 5))
 
 def triangular(key, left, mode, right, shape=None, dtype=float):
     """Triangular(left, mode, right) samples by inverting the CDF."""
-    data = key_words("triangular", key)
+    data = single_key("triangular", key)
     dtype = float_dtype("triangular", dtype)
     shape = optional_shape("triangular", shape, _shape_of(left), _shape_of(mode),
                            _shape_of(right))
@@ -708,7 +715,7 @@ def triangular(key, left, mode, right, shape=None, dtype=float):
 
 
 def _wald(key, mean, shape, dtype):
-    key1, key2 = split2(key)
+    key1, key2 = split_keys(key)
     mean = jnp.broadcast_to(lax.convert_element_type(mean, dtype), shape)
     v = normal_data(key1, shape, dtype)
     z = uniform_data(key2, shape, dtype)
@@ -727,7 +734,7 @@ _wald_jit = jit(_wald, static_argnums=(2, 3))
 
 def wald(key, mean, shape=None, dtype=float):
     """Wald (inverse Gaussian, scale 1) samples by Michael, Schucany and Haas's method."""
-    data = key_words("wald", key)
+    data = single_key("wald", key)
     dtype = float_dtype("wald", dtype)
     shape = optional_shape("wald", shape, _shape_of(mean))
     return _wald_jit(data, mean, shape, dtype)
@@ -800,7 +807,7 @@ _multivariate_normal_jit = jit(_multivariate_normal, static_argnums=(3, 4, 5))
 def multivariate_normal(key, mean, cov, shape=None, dtype=None, method="cholesky"):
     """Samples of N(mean, cov): mean + L z with L a factor of cov (Cholesky by default;
     'eigh' and 'svd' need numax.numpy.linalg)."""
-    data = key_words("multivariate_normal", key)
+    data = single_key("multivariate_normal", key)
     if method not in {"svd", "eigh", "cholesky"}:
         raise ValueError("method must be one of {'svd', 'eigh', 'cholesky'}")
     if method != "cholesky" and (_linalg() is None or not hasattr(_linalg(), method)):
@@ -849,7 +856,7 @@ _orthogonal_jit = jit(_orthogonal, static_argnums=(1, 2, 3, 4))
 def orthogonal(key, n, shape=(), dtype=float, m=None):
     """Haar-random matrices with orthonormal columns (or rows), shape (*shape, n, m):
     the Q of a QR factorisation of a Gaussian matrix, with R's diagonal made positive."""
-    data = key_words("orthogonal", key)
+    data = single_key("orthogonal", key)
     dtype = float_dtype("orthogonal", dtype)
     n = operator.index(n)
     m = n if m is None else operator.index(m)

@@ -20,11 +20,10 @@ from numax import lax
 from numax import numpy as jnp
 from numax.api import jit
 from numax.core import dtypes
-from numax.random.distributions import _rademacher, check_shape, const, exponential_data
-from numax.random.distributions import float_dtype, normal_data, normal_from_bits
-from numax.random.distributions import key_words as key_words_of
-from numax.random.distributions import optional_shape, split2, take, uniform_bit_width
-from numax.random.distributions import uniform_data, uniform_from_bits
+from numax.random.distributions import (_rademacher, check_shape, const, exponential_data,
+                                        float_dtype, normal_data, normal_from_bits,
+                                        optional_shape, single_key, split_keys, take,
+                                        uniform_bit_width, uniform_data, uniform_from_bits)
 from numax.random.prng import (canonical_shape, key_words, random_bits_words, split_data,
                                split_words)
 
@@ -280,7 +279,7 @@ _gamma_jit = jit(gamma_data, static_argnums=(2, 3, 4))
 def gamma(key, a, shape=None, dtype=float):
     """Gamma(a, 1) samples by Marsaglia–Tsang rejection; differentiable in `a` (implicit
     reparameterisation)."""
-    data = key_words_of("gamma", key)
+    data = single_key("gamma", key)
     dtype = float_dtype("gamma", dtype)
     shape = optional_shape("gamma", shape, tuple(np.shape(a)))
     return _gamma_jit(data, a, shape, dtype, False)
@@ -288,7 +287,7 @@ def gamma(key, a, shape=None, dtype=float):
 
 def loggamma(key, a, shape=None, dtype=float):
     """log of Gamma(a, 1) samples, computed in log space so small `a` does not underflow."""
-    data = key_words_of("loggamma", key)
+    data = single_key("loggamma", key)
     dtype = float_dtype("loggamma", dtype)
     shape = optional_shape("loggamma", shape, tuple(np.shape(a)))
     return _gamma_jit(data, a, shape, dtype, True)
@@ -299,7 +298,7 @@ def loggamma(key, a, shape=None, dtype=float):
 def _beta(key, a, b, shape, dtype):
     a = jnp.broadcast_to(lax.convert_element_type(a, dtype), shape)
     b = jnp.broadcast_to(lax.convert_element_type(b, dtype), shape)
-    key_a, key_b = split2(key)
+    key_a, key_b = split_keys(key)
     log_gamma_a = gamma_data(key_a, a, shape, dtype, True)
     log_gamma_b = gamma_data(key_b, b, shape, dtype, True)
     # gamma_a / (gamma_a + gamma_b) without underflow: scale both by the larger.
@@ -314,7 +313,7 @@ _beta_jit = jit(_beta, static_argnums=(3, 4))
 
 def beta(key, a, b, shape=None, dtype=float):
     """Beta(a, b) samples as G_a / (G_a + G_b) of log-space gamma samples."""
-    data = key_words_of("beta", key)
+    data = single_key("beta", key)
     dtype = float_dtype("beta", dtype)
     shape = optional_shape("beta", shape, tuple(np.shape(a)), tuple(np.shape(b)))
     return _beta_jit(data, a, b, shape, dtype)
@@ -334,7 +333,7 @@ _dirichlet_jit = jit(_dirichlet, static_argnums=(2, 3))
 def dirichlet(key, alpha, shape=None, dtype=float):
     """Dirichlet(alpha) samples (alpha's last axis is the categories): a softmax of
     log-space gamma samples."""
-    data = key_words_of("dirichlet", key)
+    data = single_key("dirichlet", key)
     dtype = float_dtype("dirichlet", dtype)
     if np.ndim(alpha) < 1:
         raise ValueError(f"dirichlet requires alpha.ndim >= 1, got alpha.ndim == "
@@ -355,7 +354,7 @@ _chisquare_jit = jit(_chisquare, static_argnums=(2, 3))
 
 def chisquare(key, df, shape=None, dtype=float):
     """Chi-squared(df) samples: 2 Gamma(df / 2)."""
-    data = key_words_of("chisquare", key)
+    data = single_key("chisquare", key)
     dtype = float_dtype("chisquare", dtype)
     shape = optional_shape("chisquare", shape, tuple(np.shape(df)))
     return _chisquare_jit(data, df, shape, dtype)
@@ -364,7 +363,7 @@ def chisquare(key, df, shape=None, dtype=float):
 def _f(key, dfnum, dfden, shape, dtype):
     dfden = jnp.broadcast_to(lax.convert_element_type(dfden, dtype), shape)
     dfnum = jnp.broadcast_to(lax.convert_element_type(dfnum, dtype), shape)
-    key_dfd, key_dfn = split2(key)
+    key_dfd, key_dfn = split_keys(key)
     chi2_dfn = _chisquare(key_dfn, dfnum, shape, dtype)
     chi2_dfd = _chisquare(key_dfd, dfden, shape, dtype)
     return lax.div(lax.div(chi2_dfn, dfnum), lax.div(chi2_dfd, dfden))
@@ -375,7 +374,7 @@ _f_jit = jit(_f, static_argnums=(3, 4))
 
 def f(key, dfnum, dfden, shape=None, dtype=float):
     """F(dfnum, dfden) samples: a ratio of scaled chi-squared samples."""
-    data = key_words_of("f", key)
+    data = single_key("f", key)
     dtype = float_dtype("f", dtype)
     shape = optional_shape("f", shape, tuple(np.shape(dfnum)), tuple(np.shape(dfden)))
     return _f_jit(data, dfnum, dfden, shape, dtype)
@@ -383,7 +382,7 @@ def f(key, dfnum, dfden, shape=None, dtype=float):
 
 def _t(key, df, shape, dtype):
     df = lax.convert_element_type(df, dtype)
-    key_n, key_g = split2(key)
+    key_n, key_g = split_keys(key)
     n = normal_data(key_n, shape, dtype)
     half_df = lax.div(df, const(dtype, 2))
     g = gamma_data(key_g, half_df, shape, dtype)
@@ -395,7 +394,7 @@ _t_jit = jit(_t, static_argnums=(2, 3))
 
 def t(key, df, shape=(), dtype=float):
     """Student's t(df) samples: N(0, 1) * sqrt((df/2) / Gamma(df/2))."""
-    data = key_words_of("t", key)
+    data = single_key("t", key)
     dtype = float_dtype("t", dtype)
     shape = optional_shape("t", shape, tuple(np.shape(df)))
     return _t_jit(data, df, shape, dtype)
@@ -403,7 +402,7 @@ def t(key, df, shape=(), dtype=float):
 
 def _generalized_normal(key, p, shape, dtype):
     p = lax.convert_element_type(p, dtype)
-    key_g, key_r = split2(key)
+    key_g, key_r = split_keys(key)
     g = gamma_data(key_g, 1 / p, shape, dtype)
     r = _rademacher(key_r, shape, dtype)
     return r * g ** (1 / p)
@@ -415,7 +414,7 @@ _generalized_normal_jit = jit(_generalized_normal, static_argnums=(2, 3))
 def generalized_normal(key, p, shape=(), dtype=float):
     """Generalized normal samples, density proportional to exp(-|x|**p): a random sign
     times Gamma(1/p) ** (1/p)."""
-    data = key_words_of("generalized_normal", key)
+    data = single_key("generalized_normal", key)
     dtype = float_dtype("generalized_normal", dtype)
     shape = canonical_shape("generalized_normal", shape)
     check_shape("generalized_normal", shape, tuple(np.shape(p)))
@@ -423,7 +422,7 @@ def generalized_normal(key, p, shape=(), dtype=float):
 
 
 def _ball(key, d, p, shape, dtype):
-    key_g, key_e = split2(key)
+    key_g, key_e = split_keys(key)
     g = _generalized_normal(key_g, p, (*shape, d), dtype)
     e = exponential_data(key_e, shape, dtype)
     return g / jnp.expand_dims((jnp.sum(jnp.abs(g) ** p, axis=-1) + e) ** (1 / p), -1)
@@ -435,7 +434,7 @@ _ball_jit = jit(_ball, static_argnums=(1, 3, 4))
 def ball(key, d, p=2, shape=(), dtype=float):
     """Points uniform in the d-dimensional unit p-norm ball (Barthe, Guédon, Mendelson
     and Naor: generalized normals divided by (sum |g|**p + E) ** (1/p))."""
-    data = key_words_of("ball", key)
+    data = single_key("ball", key)
     dtype = float_dtype("ball", dtype)
     d = int(d)
     if d < 1:
@@ -450,7 +449,7 @@ def _poisson_knuth(key, lam, shape, dtype):
     lock step, each with its own count)."""
     def body(carry):
         i, k, rng, log_prod = carry
-        rng, subkey = split2(rng)
+        rng, subkey = split_keys(rng)
         k = lax.select(log_prod > -lam, k + 1, k)
         u = uniform_data(subkey, shape, np.dtype(np.float32))
         return i + 1, k, rng, log_prod + jnp.log(u)
@@ -481,7 +480,7 @@ def _poisson_rejection(key, lam, shape, dtype):
 
     def body(carry):
         i, k_out, accepted, key = carry
-        key, subkey_0, subkey_1 = split2(key, 3)
+        key, subkey_0, subkey_1 = split_keys(key, 3)
         k, accept = propose(uniform_data(subkey_0, shape, lam.dtype),
                             uniform_data(subkey_1, shape, lam.dtype))
         # Every round overwrites the samples that accept in it, even ones accepted before.
@@ -508,7 +507,7 @@ _poisson_jit = jit(_poisson, static_argnums=(2, 3))
 
 def poisson(key, lam, shape=None, dtype=int):
     """Poisson(lam) samples (Knuth's method below lam = 10, transformed rejection above)."""
-    data = key_words_of("poisson", key)
+    data = single_key("poisson", key)
     dtype = dtypes.canonicalize_dtype(dtype)
     if not dtypes.is_integer(dtype):
         raise ValueError(f"dtype argument to `poisson` must be an int dtype, got {dtype}")
@@ -540,7 +539,7 @@ def _binomial_inversion(key, count, prob, shape, dtype):
 
     def body(carry):
         i, num_geom, geom_sum, key = carry
-        subkey, key = split2(key)
+        subkey, key = split_keys(key)
         num_geom = lax.select(geom_sum <= count, num_geom + 1, num_geom)
         geom = geometric(uniform_data(subkey, shape, prob.dtype))
         return i + 1, num_geom, geom_sum + geom, key
@@ -580,7 +579,7 @@ def _btrs(key, count, prob, shape, dtype):
 
     def body(carry):
         i, k_out, accepted, key = carry
-        key, subkey_0, subkey_1 = split2(key, 3)
+        key, subkey_0, subkey_1 = split_keys(key, 3)
         k, accept = propose(uniform_data(subkey_0, shape, prob.dtype),
                             uniform_data(subkey_1, shape, prob.dtype))
         return i + 1, lax.select(accept & ~accepted, k, k_out), accepted | accept, key
@@ -621,7 +620,7 @@ _binomial_jit = jit(_binomial, static_argnums=(3, 4))
 def binomial(key, n, p, shape=None, dtype=float):
     """Binomial(n, p) samples as floats (inversion by geometric sums when n min(p, 1-p)
     <= 10, Hörmann's BTRS otherwise). NaN for invalid n or p; inf for infinite n."""
-    data = key_words_of("binomial", key)
+    data = single_key("binomial", key)
     dtype = float_dtype("binomial", dtype)
     shape = optional_shape("binomial", shape, tuple(np.shape(n)), tuple(np.shape(p)))
     return _binomial_jit(data, n, p, shape, dtype)
@@ -633,7 +632,7 @@ def _multinomial(key, n, p, shape, dtype):
     remaining = lax.cumsum(p, 0, reverse=True)
     ratios = p / jnp.where(remaining == 0, 1, remaining)
     categories = shape[-1]
-    keys = split2(key, categories)
+    keys = split_keys(key, categories)
     remainder, counts = n, []
     for i in range(categories):
         ratio = jnp.clip(ratios[i], 0, 1)
@@ -649,7 +648,7 @@ _multinomial_jit = jit(_multinomial, static_argnums=(3, 4))
 def multinomial(key, n, p, *, shape=None, dtype=float, unroll=1):
     """Multinomial(n, p) counts over p's last axis: a binomial per category of what the
     earlier categories left."""
-    data = key_words_of("multinomial", key)
+    data = single_key("multinomial", key)
     n, p = jnp.asarray(n), jnp.asarray(p)
     common = jnp.result_type(n, p)
     if not dtypes.is_inexact(common):

@@ -218,6 +218,14 @@ def test_fold_in_data_conversions():
         random.fold_in(key, jnp.arange(2))
 
 
+def test_docstring_examples():
+    import doctest
+
+    from numax.random import distributions, prng, rejection
+    for module in (prng, distributions, rejection):
+        assert doctest.testmod(module).failed == 0, module.__name__
+
+
 def test_bits_dtype_errors():
     with pytest.raises(TypeError):
         random.bits(random.PRNGKey(0), (2,), np.int32)
