@@ -146,6 +146,7 @@ def cholesky(x, *, symmetrize_input=True):
     (x = L L^H). With `symmetrize_input`, x is first replaced by (x + x^H) / 2; without,
     only its lower triangle is read. Not positive definite: NaNs."""
     if symmetrize_input:
+        check_matrix("cholesky", get_aval(x))
         x = symmetrize(x)
     return cholesky_p.bind(x)
 

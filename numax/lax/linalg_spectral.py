@@ -113,6 +113,7 @@ def eigh(x, *, lower=True, symmetrize_input=True, sort_eigenvalues=True, subset_
     from numax import lax
     from numax.lax.linalg import symmetrize
     if symmetrize_input:
+        check_matrix("eigh", get_aval(x))
         x = symmetrize(x)
     v, w = eigh_p.bind(x, lower=bool(lower), sort_eigenvalues=bool(sort_eigenvalues))
     if subset_by_index is not None:

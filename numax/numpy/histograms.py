@@ -139,8 +139,14 @@ def histogram2d(x, y, bins=10, range=None, weights=None, density=None):  # noqa:
     if x.shape != y.shape or x.ndim != 1:
         raise ValueError(f"numax.numpy.histogram2d: x and y must be 1-d of one length, got "
                          f"shapes {x.shape} and {y.shape}")
-    if np.ndim(bins) == 0 or (np.ndim(bins) == 1 and not isinstance(bins, (list, tuple))):
-        bins = (bins, bins)
+    try:                                  # NumPy's reading: one spec, or one per axis
+        count = len(bins)
+    except TypeError:
+        count = 1
+    if count not in (1, 2):
+        bins = (bins, bins)               # one array of edges for both axes
+    elif count == 1:
+        bins = (bins, bins) if np.ndim(bins) == 0 else (bins[0], bins[0])
     sample = lax.concatenate([lax.reshape(v, (v.shape[0], 1))
                               for v in promote(x, y, name="numax.numpy.histogram2d")], 1)
     counts, edges = histogramdd(sample, bins, range, weights, density, api="histogram2d")
@@ -160,7 +166,7 @@ def histogramdd(sample, bins=10, range=None, weights=None, density=None,  # noqa
     n, d = sample.shape
     dtype = dtypes.to_inexact_dtype(sample.dtype)
     sample = lax.convert_element_type(sample, dtype) if sample.dtype != dtype else sample
-    if np.ndim(bins) == 0 and not isinstance(bins, Tracer):
+    if isinstance(bins, (int, np.integer)):
         bins = [bins] * d
     if len(bins) != d:
         raise ValueError(f"numax.numpy.{api}: got {len(bins)} bin specifications for {d} "

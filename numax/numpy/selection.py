@@ -144,7 +144,7 @@ def extract(condition, arr, *, size=None, fill_value=0):
     if np.size(flat_condition) != arr.size:
         raise ValueError(f"numax.numpy.extract: condition (size {np.size(flat_condition)}) and "
                          f"arr (size {arr.size}) must have the same size")
-    positions = nonzero(flat_condition, size=size, fill_value=-1)[0]
+    positions = nonzero(flat_condition, size=size, fill_value=arr.size)[0]   # past the end
     if size is None:
         return take(flat, positions, mode="clip")
     return take(flat, positions, mode="fill", fill_value=fill_value)
@@ -168,7 +168,7 @@ def compress(condition, a, axis=None, *, size=None, fill_value=0, out=None):
     length = np.shape(condition)[0]
     if length > a.shape[axis]:
         condition = condition[:a.shape[axis]]
-    positions = nonzero(condition, size=size, fill_value=-1)[0]
+    positions = nonzero(condition, size=size, fill_value=a.shape[axis])[0]   # past the end
     if size is None:
         return take(a, positions, axis=axis, mode="clip")
     return take(a, positions, axis=axis, mode="fill", fill_value=fill_value)

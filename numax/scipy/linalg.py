@@ -168,12 +168,16 @@ def inv(a, overwrite_a=False, check_finite=True):
 def eigh(a, b=None, lower=True, eigvals_only=False, overwrite_a=False, overwrite_b=False,
          turbo=True, eigvals=None, type=1, check_finite=True, subset_by_index=None):  # noqa: A002
     """Eigenvalues (ascending) and eigenvectors of Hermitian `a`: returns (w, v), or w
-    with `eigvals_only`."""
+    with `eigvals_only`; `subset_by_index=(first, last)` keeps eigenvalues first..last
+    (inclusive, as in SciPy)."""
     if b is not None:
         raise NotImplementedError("scipy.linalg.eigh: the generalized problem (b=...) is not "
                                   "supported")
     if eigvals is not None:
         subset_by_index = eigvals
+    if subset_by_index is not None:  # SciPy's (first, last) is inclusive
+        first, last = (operator.index(i) for i in subset_by_index)
+        subset_by_index = (first, last + 1)
     a = _matrix(a, "scipy.linalg.eigh")
     v, w = lax_linalg.eigh(a, lower=lower, subset_by_index=subset_by_index)
     return w if eigvals_only else (w, v)
@@ -191,14 +195,14 @@ def svd(a, full_matrices=True, compute_uv=True, overwrite_a=False, check_finite=
 
 
 def qr(a, overwrite_a=False, lwork=None, mode="full", pivoting=False, check_finite=True):
-    """(Q, R) for mode 'full' or 'economic'; (R,) for mode 'r'."""
+    """(Q, R) for mode 'full' or 'economic'; (R,) for mode 'r' (R of the full shape)."""
     if pivoting:
         raise NotImplementedError("scipy.linalg.qr: pivoting=True is not supported")
     if mode not in ("full", "economic", "r"):
         raise ValueError(f"scipy.linalg.qr: mode must be 'full', 'economic' or 'r' (mode "
                          f"'raw' is not supported), got {mode!r}")
     a = _matrix(a, "scipy.linalg.qr", square=False)
-    q, r = lax_linalg.qr(a, full_matrices=mode == "full")
+    q, r = lax_linalg.qr(a, full_matrices=mode != "economic")
     return (r,) if mode == "r" else (q, r)
 
 

