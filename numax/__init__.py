@@ -21,7 +21,7 @@ from numax.transforms.remat import checkpoint, checkpoint_policies, remat  # noq
 from numax import ad_checkpoint, test_util  # noqa: F401
 from numax.runtime import (default_backend, device_count, devices, local_device_count,  # noqa: F401
                            local_devices, process_count, process_index)
-from numax import errors, lax, numpy, tree_util, tree  # noqa: F401
+from numax import errors, lax, numpy, random, tree_util, tree  # noqa: F401
 from numax import nn  # noqa: F401,E402
 from numax import scipy  # noqa: F401,E402
 

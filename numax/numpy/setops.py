@@ -8,6 +8,10 @@ returned, padded with `fill_value` (default: the smallest result). With concrete
 and no `size`, the count is read from the mask. NaNs count as equal in unique
 (equal_nan=True, as in NumPy 2) and as different from everything in the other ops, which
 compare with ==. The Array API's unique_* functions keep every NaN, as its standard says.
+
+Each operation runs as one jitted program (static: the size and the flags), so eager
+calls compile once per shape instead of once per primitive; with concrete inputs and
+no size, a first program counts the results.
 """
 
 from typing import NamedTuple
@@ -15,6 +19,7 @@ from typing import NamedTuple
 import numpy as np
 
 from numax import lax
+from numax.api import jit
 from numax.core import dtypes
 from numax.core.trace import Tracer
 from numax.numpy import ufuncs
@@ -38,16 +43,36 @@ class _UniqueInverse(NamedTuple):
     inverse_indices: object
 
 
-def _result_size(api, mask, size, *arrays):
-    """`size`, or the number of marked elements when everything is concrete."""
+def _run(api, program, arrays, fill_value, size, result_axes, **options):
+    """program(*arrays, fill_value, size=size, **options) under jit. Without `size` the
+    inputs must be concrete: the program runs with the largest possible size, also
+    returning the number of results, and the outputs are cut to it (on the host, so no
+    second compilation). `result_axes` gives, per output, the axis to cut (None: keep)."""
     if size is not None:
-        return int(size)
-    if any(isinstance(a, Tracer) for a in arrays) or isinstance(mask, Tracer):
+        return program(*arrays, fill_value, size=int(size), **options)
+    traced = next((a for a in arrays if isinstance(a, Tracer)), None)
+    if traced is not None:
         from numax.core.errors import ConcretizationTypeError
-        raise ConcretizationTypeError(mask, f"numax.numpy.{api}: the number of results depends "
-                                      "on the values, which are traced; pass the static size= "
-                                      f"(and optionally fill_value=), e.g. {api}(x, size=10).\n")
-    return int(np.asarray(mask).sum())
+        raise ConcretizationTypeError(traced, f"numax.numpy.{api}: the number of results "
+                                      "depends on the values, which are traced; pass the static "
+                                      f"size= (and optionally fill_value=), e.g. {api}(x, "
+                                      "size=10).\n")
+    outputs, count = program(*arrays, fill_value, size=None, **options)
+    count = int(count)
+    single = not isinstance(outputs, tuple)
+    from numax.numpy.creation import asarray
+    trimmed = tuple(out if axis is None else asarray(np.take(np.asarray(out), np.arange(count),
+                                                             axis=axis))
+                    for out, axis in zip((outputs,) if single else outputs, result_axes))
+    return trimmed[0] if single else trimmed
+
+
+def _with_count(mask, size, results):
+    """results(size) with size as given, or with the largest size and the count."""
+    if size is not None:
+        return results(size)
+    from numax.numpy.reductions import sum as reduce_sum
+    return results(mask.shape[0]), reduce_sum(mask, dtype=dtypes.default_int_dtype())
 
 
 def _positions(mask, size):
@@ -133,17 +158,33 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
     """
     del sorted      # results are always sorted
     ar = ensure_array(ar)
+    if axis is not None:
+        axis = canonicalize_axis(axis, ar.ndim)
+    flags = (bool(return_index), bool(return_inverse), bool(return_counts))
+    result_axes = [0 if axis is None else axis] + [0] * flags[0] + [None] * flags[1] + \
+        [0] * flags[2]
+    outputs = _run("unique", _unique_program, (ar,), fill_value, size, result_axes, axis=axis,
+                   equal_nan=bool(equal_nan), flags=flags)
+    return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+
+@jit(static_argnames=("size", "axis", "equal_nan", "flags"))
+def _unique_program(ar, fill_value, *, size, axis, equal_nan, flags):
     original_shape = ar.shape
     if axis is None:
         rows = lax.reshape(ar, (ar.size,))
     else:
         from numax.numpy.manipulation import moveaxis
-        axis = canonicalize_axis(axis, ar.ndim)
         rows = moveaxis(ar, axis, 0)
-    n = rows.shape[0]
     aux, perm = _sort_rows(rows)
     mask = _group_starts(aux, equal_nan)
-    count = _result_size("unique", mask, size, ar)
+    return _with_count(mask, size, lambda count: _unique_outputs(
+        aux, perm, mask, count, fill_value, axis, original_shape, flags))
+
+
+def _unique_outputs(aux, perm, mask, count, fill_value, axis, original_shape, flags):
+    return_index, return_inverse, return_counts = flags
+    n = aux.shape[0]
     values = _compact(aux, mask, count, fill_value)
     if axis is not None:
         from numax.numpy.manipulation import moveaxis
@@ -170,7 +211,7 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
             outputs.append(lax.select(valid, lax.sub(following, found), lax.full_like(found, 0)))
         else:
             outputs.append(lax.full((count,), 0, index_dtype))
-    return outputs[0] if len(outputs) == 1 else tuple(outputs)
+    return tuple(outputs)
 
 
 def unique_all(x, /, *, size=None, fill_value=None):
@@ -260,23 +301,36 @@ def intersect1d(ar1, ar2, assume_unique=False, return_indices=False, *, size=Non
     Array([1, 3], dtype=int32)
     """
     ar1, ar2 = _flat(ar1, ar2, name="numax.numpy.intersect1d")
+    return _run("intersect1d", _intersect_program, (ar1, ar2), fill_value, size,
+                (0, 0, 0) if return_indices else (0,), assume_unique=bool(assume_unique),
+                return_indices=bool(return_indices))
+
+
+@jit(static_argnames=("size", "assume_unique", "return_indices"))
+def _intersect_program(ar1, ar2, fill_value, *, size, assume_unique, return_indices):
     values, valid, origin, index = _merged(ar1, ar2, assume_unique)
     mask = _paired_with_next(values, valid)
-    count = _result_size("intersect1d", mask, size, ar1, ar2)
-    result = _compact(values, mask, count, fill_value)
+    return _with_count(mask, size, lambda count: _intersection(
+        values, mask, origin, index, count, fill_value, return_indices))
+
+
+def _intersection(values, mask, origin, index, size, fill_value, return_indices):
+    result = _compact(values, mask, size, fill_value)
     if not return_indices:
         return result
+    # a value in both arrays has its two distinct entries next to each other: one from
+    # each array, in either order
     next_index = _shift(index, 1, 0) if index.shape[0] else index
     first_is_1 = ufuncs.equal(origin, lax.full_like(origin, 0))
     index1 = lax.select(first_is_1, index, next_index)
     index2 = lax.select(first_is_1, next_index, index)
-    found, valid_slot = _positions(mask, count)
+    found, valid_slot = _positions(mask, size)
     from numax.numpy.indexing import take
     picks = []
     for positions in (index1, index2):
         picked = take(positions, found, mode="clip") if positions.shape[0] else \
-            lax.full((count,), 0, positions.dtype)
-        picks.append(lax.select(valid_slot, picked, lax.full_like(picked, 0)) if count else picked)
+            lax.full((size,), 0, positions.dtype)
+        picks.append(lax.select(valid_slot, picked, lax.full_like(picked, 0)) if size else picked)
     return result, picks[0], picks[1]
 
 
@@ -288,11 +342,16 @@ def setdiff1d(ar1, ar2, assume_unique=False, *, size=None, fill_value=None):
     Array([1, 5], dtype=int32)
     """
     ar1, ar2 = _flat(ar1, ar2, name="numax.numpy.setdiff1d")
+    return _run("setdiff1d", _setdiff_program, (ar1, ar2), fill_value, size, (0,),
+                assume_unique=bool(assume_unique))
+
+
+@jit(static_argnames=("size", "assume_unique"))
+def _setdiff_program(ar1, ar2, fill_value, *, size, assume_unique):
     aux, _ = _sort_rows(ar1)
     distinct = lax.full(aux.shape, True, np.bool_) if assume_unique else _group_starts(aux)
     mask = ufuncs.logical_and(distinct, isin(aux, ar2, invert=True))
-    count = _result_size("setdiff1d", mask, size, ar1, ar2)
-    return _compact(aux, mask, count, fill_value)
+    return _with_count(mask, size, lambda count: _compact(aux, mask, count, fill_value))
 
 
 def setxor1d(ar1, ar2, assume_unique=False, *, size=None, fill_value=None):
@@ -303,13 +362,18 @@ def setxor1d(ar1, ar2, assume_unique=False, *, size=None, fill_value=None):
     Array([1, 3, 4], dtype=int32)
     """
     ar1, ar2 = _flat(ar1, ar2, name="numax.numpy.setxor1d")
+    return _run("setxor1d", _setxor_program, (ar1, ar2), fill_value, size, (0,),
+                assume_unique=bool(assume_unique))
+
+
+@jit(static_argnames=("size", "assume_unique"))
+def _setxor_program(ar1, ar2, fill_value, *, size, assume_unique):
     values, valid, _, _ = _merged(ar1, ar2, assume_unique)
     paired = _paired_with_next(values, valid)
     if values.shape[0]:
         paired = ufuncs.logical_or(paired, _shift(paired, -1, False))
     mask = ufuncs.logical_and(valid, ufuncs.logical_not(paired))
-    count = _result_size("setxor1d", mask, size, ar1, ar2)
-    return _compact(values, mask, count, fill_value)
+    return _with_count(mask, size, lambda count: _compact(values, mask, count, fill_value))
 
 
 def isin(element, test_elements, assume_unique=False, invert=False, *, method="auto"):

@@ -72,6 +72,8 @@ rolled_rounds = None   # None: loop on CPU, unroll elsewhere; True/False force o
 
 
 def _rolled():
+    if not hasattr(lax, "while_loop"):
+        return False
     if rolled_rounds is not None:
         return rolled_rounds
     from numax import runtime
@@ -139,8 +141,8 @@ def iota_2x32_shape(shape, *, wide=None):
     if wide is None:
         wide = size > 2 ** 32
     if not wide:
-        lo = lax.reshape(lax.iota(UINT32, size), shape) if len(shape) > 1 else lax.iota(UINT32, size)
-        return lax.full(shape, 0, UINT32), lo
+        lo = lax.iota(UINT32, size)
+        return lax.full(shape, 0, UINT32), lax.reshape(lo, shape) if len(shape) > 1 else lo
     hi = lax.full(shape, 0, UINT32)
     lo = lax.full(shape, 0, UINT32)
     stride = 1
@@ -158,10 +160,11 @@ def iota_2x32_shape(shape, *, wide=None):
 
 # ---------------------------------------------------------------- raw-key operations
 
-def _key_words(key):
-    """The two uint32 words of one raw key (shape (2,)) as scalars."""
-    return (lax.reshape(lax.slice(key, (0,), (1,)), ()),
-            lax.reshape(lax.slice(key, (1,), (2,)), ()))
+def key_words(key):
+    """(key0, key1): the two uint32 words of raw key data of shape (..., 2)."""
+    ndim = np.ndim(key)
+    return (lax.index_in_dim(key, 0, ndim - 1, keepdims=False),
+            lax.index_in_dim(key, 1, ndim - 1, keepdims=False))
 
 
 def _stack_words(word0, word1):
@@ -212,7 +215,7 @@ def _raw_seed(seed):
 
 
 def _split_data(key, shape):
-    key0, key1 = _key_words(key)
+    key0, key1 = key_words(key)
     count_hi, count_lo = iota_2x32_shape(shape)
     return _stack_words(*threefry2x32(key0, key1, count_hi, count_lo))
 
@@ -221,7 +224,7 @@ _split_jit = jit(_split_data, static_argnums=1)
 
 
 def _fold_in_data(key, data):
-    key0, key1 = _key_words(key)
+    key0, key1 = key_words(key)
     return _stack_words(*threefry2x32(key0, key1, lax.full((), 0, UINT32), data))
 
 
@@ -244,7 +247,7 @@ def _combine_words(bits_hi, bits_lo, bit_width):
 
 def random_bits_data(key, bit_width, shape):
     """Unsigned integers of `bit_width` bits and `shape` from one raw key (no checks)."""
-    key0, key1 = _key_words(key)
+    key0, key1 = key_words(key)
     count_hi, count_lo = iota_2x32_shape(shape)
     return _combine_words(*threefry2x32(key0, key1, count_hi, count_lo), bit_width)
 
@@ -280,17 +283,6 @@ def random_bits_words(key0, key1, bit_width, shape):
         count_hi = lax.broadcast_in_dim(count_hi, full, dims)
         count_lo = lax.broadcast_in_dim(count_lo, full, dims)
     return _combine_words(*threefry2x32(key0, key1, count_hi, count_lo), bit_width)
-
-
-def key_words(key):
-    """(key0, key1) of raw key data of shape (..., 2)."""
-    ndim = np.ndim(key)
-    return (lax.index_in_dim(key, 0, ndim - 1, keepdims=False),
-            lax.index_in_dim(key, 1, ndim - 1, keepdims=False))
-
-
-def stack_words(key0, key1):
-    return _stack_words(key0, key1)
 
 
 def split_data(key, num=2):

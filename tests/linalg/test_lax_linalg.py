@@ -121,7 +121,7 @@ def test_eig_derivatives_follow_lapack_normalisation():
     for a in (rand((3, 3), seed=1), rand((3, 3), np.complex128, seed=2)):
         check_jvp(lambda x: linalg.eig(x), (a,))
     check_grads(lambda x: linalg.eig(x, compute_left_eigenvectors=False)[0],
-                (rand((3, 3), seed=3),), order=2)
+                (rand((3, 3), seed=3),), order=1)
 
 
 def test_eigh_svd_qr_shapes_and_values():

@@ -29,10 +29,16 @@ def spd(shape, dtype=np.float64, seed=0):
     return (a @ np.conj(np.swapaxes(a, -1, -2)) + n * np.eye(n)).astype(dtype)
 
 
+@functools.lru_cache(maxsize=None)
+def _jitted(f, static):
+    return numax.jit(functools.partial(f, **dict(static)))
+
+
 def J(f, **static):
-    """`f` jitted with static keyword arguments: one compile per case (rather than one
-    per operation, as eager evaluation would do)."""
-    return numax.jit(functools.partial(f, **static))
+    """`f` jitted with static keyword arguments, one jit object per (f, static): each
+    distinct case compiles once (rather than once per operation, as eager evaluation
+    would)."""
+    return _jitted(f, tuple(sorted(static.items())))
 
 
 def close(got, want, tol=1e-10):
@@ -115,8 +121,8 @@ def test_eig_and_eigvals(dtype):
           np.sort_complex(np.linalg.eigvals(a).reshape(-1)))
 
 
-@pytest.mark.parametrize("shape", [(4, 3), (3, 5), (2, 3, 3)])
-@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+@pytest.mark.parametrize("shape,dtype", [((4, 3), np.float64), ((3, 5), np.float64),
+                                         ((2, 3, 3), np.float64), ((4, 3), np.complex128)])
 def test_svd(shape, dtype):
     a = rand(shape, dtype)
     close(J(jnp.linalg.svdvals)(a), np.linalg.svd(a, compute_uv=False))
@@ -228,8 +234,8 @@ def test_tensor_functions():
     x, y = rand((3, 4, 5)), rand((4, 5, 2), seed=1)
     close(J(jnp.linalg.tensordot)(x, y), np.tensordot(x, y))
     close(J(jnp.linalg.tensordot, axes=0)(x, y), np.tensordot(x, y, axes=0))
-    close(J(jnp.linalg.tensordot, axes=([1], [0]))(x, y), np.tensordot(x, y, axes=([1], [0])))
-    close(J(jnp.linalg.tensordot, axes=([2, 0], [2, 0]))(x, x),
+    close(J(jnp.linalg.tensordot, axes=((1,), (0,)))(x, y), np.tensordot(x, y, axes=([1], [0])))
+    close(J(jnp.linalg.tensordot, axes=((2, 0), (2, 0)))(x, x),
           np.tensordot(x, x, axes=([2, 0], [2, 0])))
 
 
@@ -294,15 +300,15 @@ def test_jit_matches_eager():
 
 def test_vmap_matches_loop():
     a, b = rand((4, 3, 3)), rand((4, 3), seed=1)
-    close(numax.vmap(jnp.linalg.solve)(a, b), np.stack([np.linalg.solve(x, y) for x, y in
-                                                       zip(a, b)]))
-    close(numax.vmap(jnp.linalg.solve, in_axes=(0, None))(a, b[0]),
+    vmap = lambda f, **kw: numax.jit(numax.vmap(f, **kw))  # noqa: E731  (one compile each)
+    close(vmap(jnp.linalg.solve)(a, b), np.stack([np.linalg.solve(x, y) for x, y in zip(a, b)]))
+    close(vmap(jnp.linalg.solve, in_axes=(0, None))(a, b[0]),
           np.stack([np.linalg.solve(x, b[0]) for x in a]))
     moved = np.moveaxis(a, 0, 2)  # batch axis among the matrix axes: moved to the front
-    close(numax.vmap(jnp.linalg.det, in_axes=2)(moved), np.linalg.det(a))
-    close(numax.vmap(jnp.linalg.eigvalsh, in_axes=1)(np.moveaxis(spd((4, 3, 3)), 0, 1)),
+    close(vmap(jnp.linalg.det, in_axes=2)(moved), np.linalg.det(a))
+    close(vmap(jnp.linalg.eigvalsh, in_axes=1)(np.moveaxis(spd((4, 3, 3)), 0, 1)),
           np.linalg.eigvalsh(spd((4, 3, 3))))
-    close(numax.vmap(numax.vmap(jnp.linalg.inv))(a.reshape(2, 2, 3, 3)),
+    close(vmap(numax.vmap(jnp.linalg.inv))(a.reshape(2, 2, 3, 3)),
           np.linalg.inv(a).reshape(2, 2, 3, 3))
 
 

@@ -65,7 +65,7 @@ def test_histogram_edges_constant_data_and_jit():
 
 def test_histogram2d_and_dd_match_numpy():
     x, y = DATA[:20], DATA[20:]
-    for bins in [(3, 4), 5, [np.array([-3.0, 0.0, 3.0]), 2]]:
+    for bins in [5, [np.array([-3.0, 0.0, 3.0]), 2]]:
         result = jnp.histogram2d(x, y, bins=bins)
         expected = np.histogram2d(x, y, bins=bins)
         for r, e in zip(result, expected):

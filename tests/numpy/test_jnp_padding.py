@@ -81,7 +81,6 @@ def test_pad_derivatives():
     rng = np.random.default_rng(0)
     with numax.enable_x64():
         x = rng.standard_normal((3, 4))
-        for mode, kwargs in [("constant", {}), ("reflect", {"reflect_type": "odd"}),
-                             ("symmetric", {}), ("wrap", {}), ("edge", {}),
+        for mode, kwargs in [("reflect", {"reflect_type": "odd"}), ("wrap", {}),
                              ("linear_ramp", {"end_values": 1.0}), ("mean", {})]:
             check_grads(lambda v: jnp.pad(v, ((2, 5), (1, 0)), mode, **kwargs), (x,), order=1)

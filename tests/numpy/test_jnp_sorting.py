@@ -77,10 +77,10 @@ def test_partition_contract(kth):
         jnp.partition(x, 9, axis=1)
 
 
-@settings(max_examples=40, deadline=None)
-@given(a=hnp.arrays(np.float32, st.integers(0, 9), elements=st.sampled_from(
+@settings(max_examples=25, deadline=None)
+@given(a=hnp.arrays(np.float32, st.sampled_from([0, 1, 4, 9]), elements=st.sampled_from(
            [-2.0, 0.0, 1.0, 1.5, 3.0, np.inf, np.nan])),
-       v=hnp.arrays(np.float32, st.tuples(st.integers(0, 3), st.integers(1, 3)),
+       v=hnp.arrays(np.float32, st.sampled_from([(0, 2), (3,), (2, 3)]),
                     elements=st.sampled_from([-3.0, -0.0, 1.0, 2.0, np.inf, np.nan])),
        side=st.sampled_from(["left", "right"]),
        method=st.sampled_from(["scan", "scan_unrolled", "sort", "compare_all"]))
