@@ -4,13 +4,18 @@ Owns `cholesky`, `triangular_solve`, `lu` and `qr` (this file) and re-exports `e
 `svd`, `eig` and `schur` (lax/linalg_spectral.py). Every primitive acts on the last
 two axes and takes any leading batch axes; its batching rule only moves a batch axis
 that sits among the last two to the front. Each lowers to a lax function of the
-internal kernel primitives of lax/_matrix.py (LAPACK on CPU); measured choices:
+internal kernel primitives of lax/_matrix.py (LAPACK on CPU). Choices made by
+measurement (jit, CPU, best of repeated runs; numbers in the commit that added them):
 
-* cholesky: LAPACK potrf on CPU (XLA's native stablehlo.cholesky was 4-130x slower
-  from 32x32 up); stablehlo.cholesky elsewhere. A matrix that is not positive definite
-  gives NaNs, as in JAX.
-* triangular_solve: the native stablehlo.triangular_solve (within ~1.5x of LAPACK trsm
-  either way across sizes, and available on every platform).
+* cholesky: LAPACK potrf on CPU. XLA's native stablehlo.cholesky was as fast at 4x4
+  but 4x slower at 32x32 and ~100x slower at 128x128 (8 ms vs 60 us), and 9x slower
+  for a batch of 256 16x16 matrices; stablehlo.cholesky on other platforms. A matrix
+  that is not positive definite gives NaNs, as in JAX.
+* triangular_solve: the native stablehlo.triangular_solve. LAPACK trsm was up to 2x
+  faster below ~256x256 but 1.5-3x slower at 1000x1000, and erratic when OpenBLAS
+  threads compete for cores; the native op also runs on every platform.
+* lu, qr (and eigh, svd, eig, schur): LAPACK, as XLA has no native op; an unblocked LU
+  written in lax was 2x slower at 8x8, 16x at 64x64 and 130x at 256x256 than getrf.
 
 Derivatives follow the standard matrix-calculus identities (cited on each rule). The
 factorizations read only one triangle (cholesky) or are defined up to a gauge (qr's
@@ -26,9 +31,9 @@ from numax.core.errors import NumaxTypeError
 from numax.core.primitive import Primitive
 from numax.lax._ad_rules import Zero, is_undefined, is_zero
 from numax.lax._matrix import (LINALG_DTYPES, adjoint, check_matrix, conj,
-                               diag_embed, diagonal, eye_like, geqrf_p, getrf_p, lower_as, matrix_batch, mm,
-                               native_cholesky_p, native_triangular_solve_p, orgqr_p, potrf_p,
-                               swap, tril, triu)
+                               diag_embed, diagonal, eye_like, geqrf_p, getrf_p, lower_as,
+                               matrix_batch, mm, nan_unless, native_cholesky_p,
+                               native_triangular_solve_p, orgqr_p, potrf_p, swap, tril, triu)
 from numax.transforms.ad import get_aval
 from numax.transforms.batching import batch_size, to_front
 
@@ -78,9 +83,9 @@ def _cholesky_abstract(x):
 
 
 def _cholesky_lapack(x):
-    factor, info = potrf_p.bind(x, lower=True)
     from numax import lax
-    return _nan_unless(lax.eq(info, np.int32(0)), tril(factor))
+    factor, info = potrf_p.bind(x, lower=True)
+    return nan_unless(lax.eq(info, np.int32(0)), tril(factor))
 
 
 def _cholesky_native(x):
@@ -90,11 +95,6 @@ def _cholesky_native(x):
 def _cholesky_lower(ctx, x):
     implementation = _cholesky_lapack if ctx.platform == "cpu" else _cholesky_native
     return lower_as(implementation)(ctx, x)
-
-
-def _nan_unless(ok, x):
-    from numax.lax._matrix import nan_unless
-    return nan_unless(ok, x)
 
 
 def hermitian_from_lower(t):

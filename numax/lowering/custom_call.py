@@ -22,10 +22,6 @@ def char(c):
     return f"{ord(c)} : ui8"
 
 
-def int32(v):
-    return f"{int(v)} : i32"
-
-
 def boolean(v):
     return "true" if v else "false"
 

@@ -321,11 +321,6 @@ def svdvals(x, /):
 
 # ---------------------------------------------------------------- solving and inverting
 
-def _lu_parts(a):
-    lu, pivots, permutation = lax_linalg.lu(a)
-    return lu, pivots, permutation
-
-
 def solve(a, b):
     """Solves a x = b; b is a vector (1-d) or a stack of matrices (..., n, k). Batch axes
     broadcast. A singular a gives inf/NaN."""
@@ -349,7 +344,7 @@ def solve(a, b):
         b = broadcast_to(b, batch + b.shape[-2:])
     if n == 0:
         return b[..., 0] if vector else b
-    lu, _, permutation = _lu_parts(a)
+    lu, _, permutation = lax_linalg.lu(a)
     x = lax_linalg.lu_solve(lu, permutation, b)
     return x[..., 0] if vector else x
 
@@ -365,7 +360,7 @@ def det(a):
     a = _matrix(a, "linalg.det", square=True)
     if a.shape[-1] == 0:
         return creation.ones(a.shape[:-2], a.dtype)
-    lu, pivots, _ = _lu_parts(a)
+    lu, pivots, _ = lax_linalg.lu(a)
     sign = _permutation_sign(pivots, a.dtype)
     return sign * reductions.prod(_diagonal(lu), axis=-1)
 
@@ -387,7 +382,7 @@ def slogdet(a, *, method=None):
     if a.shape[-1] == 0:
         return SlogdetResult(creation.ones(a.shape[:-2], a.dtype),
                              creation.zeros(a.shape[:-2], real))
-    lu, pivots, _ = _lu_parts(a)
+    lu, pivots, _ = lax_linalg.lu(a)
     d = _diagonal(lu)
     magnitude = ufuncs.abs(d)
     singular = reductions.any(magnitude == 0, axis=-1)

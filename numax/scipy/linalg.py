@@ -273,14 +273,15 @@ def _pade(a, degree):
 def expm(A, *, upper_triangular=False, max_squarings=16):  # noqa: N803  (SciPy's name)
     """The matrix exponential, by Pade scaling and squaring (Higham 2005): degree 13 in
     double precision, 7 in single; the matrix is scaled by 2^-s with s the smallest
-    integer that brings its 1-norm under theta_m (at most `max_squarings`), then the
-    approximant is squared s times. Works on stacks of matrices."""
+    integer that brings its 1-norm under theta_m, then the approximant is squared s
+    times. A matrix needing more than `max_squarings` squarings gives NaNs. Works on
+    stacks of matrices."""
     a = _matrix(A, "scipy.linalg.expm")
     real = dtypes.real_dtype(a.dtype)
     degree = 13 if real == np.float64 else 7
     norm = reductions.max(reductions.sum(ufuncs.abs(a), axis=-2), axis=-1)
-    squarings = ufuncs.ceil(ufuncs.log2(manipulation.where(norm > 0, norm, 1) / _THETA[degree]))
-    squarings = manipulation.clip(squarings, 0, max_squarings).astype(np.int32)
+    needed = ufuncs.ceil(ufuncs.log2(manipulation.where(norm > 0, norm, 1) / _THETA[degree]))
+    squarings = manipulation.clip(needed, 0, max_squarings).astype(np.int32)
     scale = (2.0 ** (-squarings.astype(real))).astype(a.dtype)
     u, v = _pade(a * scale[..., None, None], degree)
     result = np_linalg.solve(v - u, v + u)
@@ -288,7 +289,10 @@ def expm(A, *, upper_triangular=False, max_squarings=16):  # noqa: N803  (SciPy'
     def square(i, r):
         more = (i < squarings)[..., None, None]
         return manipulation.where(more, manipulation.matmul(r, r), r)
-    return lax.fori_loop(0, max_squarings, square, result)
+    result = lax.fori_loop(0, max_squarings, square, result)
+    # more squarings than allowed: the approximant would be inaccurate, so NaN (as JAX)
+    too_large = (needed > max_squarings)[..., None, None]
+    return manipulation.where(too_large, creation.full((), np.nan, a.dtype), result)
 
 
 def sqrtm(A, blocksize=1):  # noqa: N803

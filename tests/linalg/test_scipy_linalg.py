@@ -167,6 +167,10 @@ def test_expm_single_precision_and_special_cases():
         np.testing.assert_allclose(np.asarray(out), sl.expm(a.astype(np.float64)), rtol=2e-5,
                                    atol=2e-5 * np.abs(sl.expm(a.astype(np.float64))).max())
     close(J(nsl.expm)(np.zeros((3, 3))), np.eye(3))
+    huge = np.stack([A, A * 1e6])  # 2^16 squarings are not enough for the second
+    out = np.asarray(J(nsl.expm)(huge))
+    close(out[0], sl.expm(A))
+    assert np.isnan(out[1]).all()
     nilpotent = np.triu(rand((4, 4)), 1)
     close(J(nsl.expm)(nilpotent), sl.expm(nilpotent))
 
