@@ -102,3 +102,25 @@ def test_grad_of_vmap_and_vmap_of_jit():
 def test_kwargs_are_mapped_over_axis_zero():
     out = numax.vmap(lambda x, *, scale: x * scale)(jnp.ones(3), scale=jnp.arange(3.0))
     np.testing.assert_allclose(np.asarray(out), [0.0, 1.0, 2.0])
+
+
+def test_vmap_of_custom_jvp_and_custom_vjp_keeps_the_custom_rules():
+    @numax.custom_jvp
+    def f(x):
+        return jnp.sin(x)
+
+    f.defjvp(lambda primals, tangents: (f(primals[0]), 3.0 * tangents[0]))
+
+    @numax.custom_vjp
+    def g(x):
+        return jnp.sin(x)
+
+    g.defvjp(lambda x: (jnp.sin(x), None), lambda _, ct: (5.0 * ct,))
+    x = _x(4)
+    np.testing.assert_allclose(np.asarray(numax.vmap(f)(x)), np.sin(x), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(numax.vmap(numax.grad(f))(x)), np.full(4, 3.0))
+    np.testing.assert_allclose(np.asarray(numax.grad(lambda v: jnp.sum(numax.vmap(f)(v)))(x)),
+                               np.full(4, 3.0))
+    np.testing.assert_allclose(np.asarray(numax.vmap(numax.grad(g))(x)), np.full(4, 5.0))
+    np.testing.assert_allclose(np.asarray(numax.grad(lambda v: jnp.sum(numax.vmap(g)(v)))(x)),
+                               np.full(4, 5.0))

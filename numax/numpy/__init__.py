@@ -93,7 +93,7 @@ from numax.numpy.grids import (indices, ix_, meshgrid, mgrid, ogrid,  # noqa: F4
                                ravel_multi_index, unravel_index)
 from numax.numpy.selection import (apply_along_axis, apply_over_axes,  # noqa: F401,E402
                                    choose, compress, extract, fill_diagonal, piecewise, place,
-                                   put, put_along_axis, select)
+                                   put, put_along_axis, select, trim_zeros)
 from numax.numpy.polynomial import (convolve, correlate, interp, poly,  # noqa: F401,E402
                                     polyadd, polyder, polydiv, polyfit, polyint, polymul,
                                     polysub, polyval, roots, vander)

@@ -287,6 +287,8 @@ class IndexPlan:
                 columns.append(np.broadcast_to(values.reshape(shape), self.batch_shape))
             else:
                 columns.append(np.full(self.batch_shape, self.windows[axis][0], index_dtype))
+        if not columns:                          # a 0-d operand: empty index vectors
+            return np.zeros(self.batch_shape + (0,), index_dtype)
         if host:
             return np.stack(columns, axis=-1)
         rank = len(self.batch_shape)
@@ -295,8 +297,11 @@ class IndexPlan:
 
     def _advanced_column(self, value, size, index_dtype, host):
         if _is_host(value):
-            value = np.asarray(value)
-            value = np.where(value < 0, value + size, value).astype(index_dtype)
+            value = np.asarray(value).astype(np.int64)
+            # clipping to [-1, size] keeps in-range values and out-of-range ones out of
+            # range, and lets indices like 2**40 fit the int32 index type
+            value = np.clip(np.where(value < 0, value + size, value), -1, size).astype(
+                index_dtype)
             value = np.broadcast_to(value, self.advanced_shape)
             shape = [1] * len(self.batch_shape)
             for d, extent in zip(self.advanced_batch_dims, self.advanced_shape):

@@ -104,7 +104,8 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     and right (default fp[0], fp[-1]) outside. With `period`, xp and x are periodic.
 
     >>> import numax.numpy as jnp
-    >>> jnp.interp(jnp.asarray([0.5, 2.5, 9.]), jnp.asarray([0., 1., 3.]), jnp.asarray([0., 10., 30.]))
+    >>> xp, fp = jnp.asarray([0., 1., 3.]), jnp.asarray([0., 10., 30.])
+    >>> jnp.interp(jnp.asarray([0.5, 2.5, 9.]), xp, fp)
     Array([ 5., 25., 30.], dtype=float32)
     """
     from numax.numpy.indexing import take

@@ -1,5 +1,5 @@
 """Choosing and placing elements in NumPy's API: select, piecewise, choose, extract,
-compress, apply_along_axis, apply_over_axes, and the functional forms of NumPy's
+compress, trim_zeros, apply_along_axis, apply_over_axes, and the functional forms of NumPy's
 in-place writers put, put_along_axis, place and fill_diagonal.
 
 Arrays are immutable, so the writers return an updated copy and require
@@ -172,6 +172,33 @@ def compress(condition, a, axis=None, *, size=None, fill_value=0, out=None):
     if size is None:
         return take(a, positions, axis=axis, mode="clip")
     return take(a, positions, axis=axis, mode="fill", fill_value=fill_value)
+
+
+def trim_zeros(filt, trim="fb"):
+    """The 1-d `filt` without its leading ('f') and/or trailing ('b') zeros. The result's
+    length depends on the values, so `filt` must be concrete.
+
+    >>> import numax.numpy as jnp
+    >>> jnp.trim_zeros(jnp.asarray([0, 0, 3, 0, 5, 0]))
+    Array([3, 0, 5], dtype=int32)
+    """
+    if isinstance(filt, Tracer):
+        from numax.core.errors import ConcretizationTypeError
+        raise ConcretizationTypeError(filt, "numax.numpy.trim_zeros: the result's length "
+                                      "depends on the values of filt, so it must be concrete; "
+                                      "under jit use a mask instead.\n")
+    filt = ensure_array(filt)
+    if filt.ndim != 1:
+        raise ValueError(f"numax.numpy.trim_zeros: filt must be 1-d, got shape {filt.shape}")
+    if not set(trim.lower()) <= {"f", "b"}:
+        raise ValueError(f"numax.numpy.trim_zeros: trim must contain only 'f' and 'b', got "
+                         f"{trim!r}")
+    nonzero = np.flatnonzero(np.asarray(filt))
+    if nonzero.size == 0:
+        return lax.slice(filt, (0,), (0,))
+    start = int(nonzero[0]) if "f" in trim.lower() else 0
+    stop = int(nonzero[-1]) + 1 if "b" in trim.lower() else filt.shape[0]
+    return lax.slice(filt, (start,), (stop,))
 
 
 def apply_along_axis(func1d, axis, arr, *args, **kwargs):

@@ -129,6 +129,22 @@ def test_keyword_arguments_and_value_casting():
         jnp.asarray(x).at[:3].set(np.ones(4))
 
 
+def test_scalar_and_empty_updates():
+    scalar = np.float32(3.0)
+    for index in [(), Ellipsis, None, True]:
+        expected = np.array(scalar)
+        expected[index] = 5.0
+        _check(jnp.asarray(scalar).at[index].set(5.0), expected)
+    _check(jnp.asarray(scalar).at[()].add(1.5), np.float32(4.5))
+    _check(numax.jit(lambda v: v.at[()].multiply(2.0))(scalar), np.float32(6.0))
+    empty = np.zeros((2, 0), np.float32)
+    _check(jnp.asarray(empty).at[:, []].set(1.0), empty)
+    _check(jnp.asarray(np.ones(3, np.float32)).at[np.array([], np.int32)].add(1.0),
+           np.ones(3, np.float32))
+    _check(jnp.asarray(np.ones(3, np.float32)).at[np.zeros(3, bool)].set(0.0),
+           np.ones(3, np.float32))
+
+
 def test_bool_and_integer_arrays():
     flags = np.array([False, True, False, False])
     _check(jnp.asarray(flags).at[np.array([0, 0])].add(True),

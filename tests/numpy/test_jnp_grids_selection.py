@@ -94,6 +94,15 @@ def test_extract_and_compress():
     _check(jnp.asarray(x).compress([False, True], axis=0), x.compress([False, True], axis=0))
 
 
+def test_trim_zeros():
+    x = np.array([0, 0, 3, 0, 5, 0, 0])
+    for trim in ("fb", "f", "b", "F"):
+        _check(jnp.trim_zeros(x, trim), np.trim_zeros(x, trim))
+    _check(jnp.trim_zeros(np.zeros(3)), np.trim_zeros(np.zeros(3)))
+    with pytest.raises(numax.errors.ConcretizationTypeError, match="concrete"):
+        numax.jit(jnp.trim_zeros)(x)
+
+
 def test_apply_along_and_over_axes():
     x = np.arange(24.0, dtype=np.float32).reshape(2, 3, 4)
     for axis in (0, 1, 2):
