@@ -7,7 +7,8 @@ loses repeated labels (diagonals) and labels nobody else uses (sums); then a gre
 loop contracts, at each step, the pair of operands whose result is smallest (ties:
 fewest multiplications), each pair with one lax.dot_general whose batch dimensions are
 the labels both share that are still needed. A final transpose puts the labels in
-output order. Size-1 axes broadcast against longer ones, as in NumPy.
+output order. Size-1 axes broadcast against longer ones, as in NumPy. Each einsum
+(and cross) runs as one jitted program.
 """
 
 import itertools
@@ -16,6 +17,7 @@ import string
 import numpy as np
 
 from numax import lax
+from numax.api import jit
 from numax.core import dtypes
 from numax.numpy import ufuncs
 from numax.numpy._promote import canonicalize_axis, ensure_array, promote
@@ -265,7 +267,15 @@ def einsum(subscripts, /, *operands, out=None, optimize="auto", precision=None,
     if any(op.dtype == np.bool_ for op in operands):
         raise TypeError("numax.numpy.einsum: boolean operands are not supported; cast them to "
                         "a number type first")
-    out = _contract(operands, labels, out_labels, precision, preferred_element_type)
+    return _einsum_program(tuple(operands), labels=tuple(map(tuple, labels)),
+                           out_labels=tuple(out_labels), precision=precision,
+                           preferred_element_type=preferred_element_type)
+
+
+@jit(static_argnames=("labels", "out_labels", "precision", "preferred_element_type"))
+def _einsum_program(operands, *, labels, out_labels, precision, preferred_element_type):
+    out = _contract(list(operands), [list(term) for term in labels], list(out_labels),
+                    precision, preferred_element_type)
     if preferred_element_type is not None and out.dtype != preferred_element_type:
         out = lax.convert_element_type(out, preferred_element_type)
     return out
@@ -412,12 +422,17 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     >>> jnp.cross(jnp.asarray([1., 0., 0.]), jnp.asarray([0., 1., 0.]))
     Array([0., 0., 1.], dtype=float32)
     """
-    from numax.numpy.manipulation import broadcast_arrays, moveaxis
     if axis is not None:
         axisa = axisb = axisc = axis
     a, b = (ensure_array(v) for v in promote(a, b, name="numax.numpy.cross"))
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError("numax.numpy.cross: the arguments must be at least 1-d")
+    return _cross_program(a, b, axisa=int(axisa), axisb=int(axisb), axisc=int(axisc))
+
+
+@jit(static_argnames=("axisa", "axisb", "axisc"))
+def _cross_program(a, b, *, axisa, axisb, axisc):
+    from numax.numpy.manipulation import broadcast_arrays, moveaxis
     a, b = moveaxis(a, axisa, -1), moveaxis(b, axisb, -1)
     if a.shape[-1] not in (2, 3) or b.shape[-1] not in (2, 3):
         raise ValueError(f"numax.numpy.cross: incompatible vector dimensions {a.shape[-1]} and "

@@ -5,7 +5,8 @@ Each value's bin comes from searchsorted on the edges (the last edge belongs to 
 bin, values outside the edges are dropped), and the counts are one scatter-add, so
 everything works under jit: there the number of bins must be static (bincount's
 `length`, an int `bins`). As in JAX, histogram counts are floats (the weights default
-to ones of the data's inexact type), and bincount clips negative values to 0.
+to ones of the data's inexact type), and bincount clips negative values to 0. The edges
+and the counts are each one jitted program.
 """
 
 import builtins
@@ -13,6 +14,7 @@ import builtins
 import numpy as np
 
 from numax import lax
+from numax.api import jit
 from numax.core import dtypes
 from numax.core.trace import Tracer
 from numax.numpy import ufuncs
@@ -53,21 +55,29 @@ def bincount(x, weights=None, minlength=0, *, length=None):
     return lax.full((length,), 0, weights.dtype).at[positions].add(weights, mode="drop")
 
 
-def _edges_from_count(api, a, count, value_range, dtype):
+def _edges_from_count(api, a, count, value_range):
     if count < 1:
         raise ValueError(f"numax.numpy.{api}: bins must be a positive integer, got {count}")
-    if value_range is None:
-        if a.size == 0:
-            low, high = lax.full((), 0, dtype), lax.full((), 1, dtype)
-        else:
-            low, high = lax.reduce_min(a, tuple(range(a.ndim))), lax.reduce_max(
-                a, tuple(range(a.ndim)))
-    else:
+    if value_range is not None:
         low, high = value_range
         if not isinstance(low, Tracer) and not isinstance(high, Tracer) and low > high:
             raise ValueError(f"numax.numpy.{api}: max must be larger than min in range "
                              f"parameter, got {value_range}")
-        low, high = (lax.convert_element_type(ensure_array(v), dtype) for v in (low, high))
+        value_range = tuple(value_range)
+    return _edges_program(a, value_range, count=count)
+
+
+@jit(static_argnames=("count",))
+def _edges_program(a, value_range, *, count):
+    dtype = dtypes.to_inexact_dtype(a.dtype)
+    a = lax.convert_element_type(a, dtype) if a.dtype != dtype else a
+    if value_range is not None:
+        low, high = (lax.convert_element_type(ensure_array(v), dtype) for v in value_range)
+    elif a.size == 0:
+        low, high = lax.full((), 0, dtype), lax.full((), 1, dtype)
+    else:
+        low, high = lax.reduce_min(a, tuple(range(a.ndim))), lax.reduce_max(
+            a, tuple(range(a.ndim)))
     same = lax.eq(low, high)
     half = lax.full((), 0.5, dtype)
     low = lax.select(same, lax.sub(low, half), low)
@@ -88,8 +98,7 @@ def histogram_bin_edges(a, bins=10, range=None, weights=None):  # noqa: A002  (N
         raise NotImplementedError(f"numax.numpy.histogram_bin_edges: string bins ({bins!r}) are "
                                   "not supported; give a number of bins or the edges")
     if np.ndim(bins) == 0 and not isinstance(bins, Tracer):
-        return _edges_from_count("histogram_bin_edges", lax.convert_element_type(a, dtype),
-                                 int(bins), range, dtype)
+        return _edges_from_count("histogram_bin_edges", a, int(bins), range)
     edges = ensure_array(bins)
     if edges.ndim != 1:
         raise ValueError(f"numax.numpy.histogram_bin_edges: bins must be an int or a 1-d array "
@@ -131,6 +140,35 @@ def histogram(a, bins=10, range=None, weights=None, density=None):  # noqa: A002
                                    None if range is None else (range,), weights, density,
                                    api="histogram")
     return counts, edges
+
+
+@jit(static_argnames=("density",))
+def _count_program(sample, weights, edges, *, density):
+    """The (weighted) number of rows of `sample` in each cell of the grid of edges."""
+    n = sample.shape[0]
+    counts_shape = tuple(e.shape[0] - 1 for e in edges)
+    flat = lax.full((n,), 0, dtypes.default_int_dtype())
+    outside = lax.full((n,), False, np.bool_)
+    for j, (edge, size) in enumerate(zip(edges, counts_shape)):
+        column = lax.index_in_dim(sample, j, axis=1, keepdims=False)
+        index = _bin_index(lax.convert_element_type(column, edge.dtype), edge)
+        outside = ufuncs.logical_or(outside, lax.eq(index, lax.full_like(index, size)))
+        flat = lax.add(lax.mul(flat, lax.full_like(flat, size)), index)
+    total = int(np.prod(counts_shape, dtype=np.int64))
+    flat = lax.select(outside, lax.full_like(flat, total), flat)
+    if weights is None:
+        weights = lax.full((n,), 1, sample.dtype)
+    counts = lax.full((total,), 0, weights.dtype).at[flat].add(weights, mode="drop")
+    counts = lax.reshape(counts, counts_shape)
+    if density:
+        from numax.numpy.reductions import sum as reduce_sum
+        counts = ufuncs.divide(counts, reduce_sum(counts))
+        for axis, edge in enumerate(edges):
+            widths = ufuncs.subtract(lax.slice(edge, (1,), (edge.shape[0],)),
+                                     lax.slice(edge, (0,), (edge.shape[0] - 1,)))
+            counts = ufuncs.divide(counts, lax.broadcast_in_dim(
+                lax.convert_element_type(widths, counts.dtype), counts.shape, (axis,)))
+    return counts
 
 
 def histogram2d(x, y, bins=10, range=None, weights=None, density=None):  # noqa: A002
@@ -176,30 +214,10 @@ def histogramdd(sample, bins=10, range=None, weights=None, density=None,  # noqa
         raise ValueError(f"numax.numpy.{api}: got {len(ranges)} ranges for {d} dimensions")
     columns = [lax.index_in_dim(sample, j, axis=1, keepdims=False) for j in builtins.range(d)]
     edges = [histogram_bin_edges(c, b, r) for c, b, r in zip(columns, bins, ranges)]
-    counts_shape = tuple(e.shape[0] - 1 for e in edges)
-    flat = lax.full((n,), 0, dtypes.default_int_dtype())
-    outside = lax.full((n,), False, np.bool_)
-    for column, edge, size in zip(columns, edges, counts_shape):
-        index = _bin_index(lax.convert_element_type(column, edge.dtype), edge)
-        outside = ufuncs.logical_or(outside, lax.eq(index, lax.full_like(index, size)))
-        flat = lax.add(lax.mul(flat, lax.full_like(flat, size)), index)
-    total = int(np.prod(counts_shape, dtype=np.int64))
-    flat = lax.select(outside, lax.full_like(flat, total), flat)
-    if weights is None:
-        weights = lax.full((n,), 1, dtype)
-    else:
+    if weights is not None:
         weights = ensure_array(weights)
         if weights.shape != (n,):
             raise ValueError(f"numax.numpy.{api}: weights of shape {weights.shape} must have "
                              f"one weight per sample ({n})")
-    counts = lax.full((total,), 0, weights.dtype).at[flat].add(weights, mode="drop")
-    counts = lax.reshape(counts, counts_shape)
-    if density:
-        from numax.numpy.reductions import sum as reduce_sum
-        counts = ufuncs.divide(counts, reduce_sum(counts))
-        for axis, edge in enumerate(edges):
-            widths = ufuncs.subtract(lax.slice(edge, (1,), (edge.shape[0],)),
-                                     lax.slice(edge, (0,), (edge.shape[0] - 1,)))
-            counts = ufuncs.divide(counts, lax.broadcast_in_dim(
-                lax.convert_element_type(widths, counts.dtype), counts.shape, (axis,)))
+    counts = _count_program(sample, weights, tuple(edges), density=bool(density))
     return counts, edges

@@ -5,12 +5,15 @@ reflect and symmetric (reflect_type 'even' or 'odd'), linear_ramp (end_values),
 maximum, minimum, mean, median (stat_length), and a callable applied to every 1-d
 line along each axis. As in NumPy, axes are padded one after another, so corners
 take the values of the later axes' rule; reflections wider than the array repeat
-the way NumPy's do (odd reflections keep growing away from the edge).
+the way NumPy's do (odd reflections keep growing away from the edge). Each call runs
+as one jitted program (the widths, mode and host-side values are static).
 """
 
 import numpy as np
 
 from numax import lax
+from numax.api import jit
+from numax.array import Array
 from numax.core import dtypes
 from numax.core.trace import Tracer
 from numax.numpy import ufuncs
@@ -253,25 +256,39 @@ def pad(array, pad_width, mode="constant", **kwargs):
     if unknown:
         raise ValueError(f"numax.numpy.pad: unsupported keyword arguments for mode {mode!r}: "
                          f"{sorted(unknown)}")
-    if mode in ("constant", "empty"):
-        values = _scalar_pairs(kwargs.get("constant_values", 0), x.ndim, "constant_values")
-        return _pad_constant(x, widths, values)
-    if mode == "linear_ramp":
-        ends = _scalar_pairs(kwargs.get("end_values", 0), x.ndim, "end_values")
-    if mode in ("maximum", "minimum", "mean", "median"):
-        lengths = kwargs.get("stat_length")
-        lengths = [(None, None)] * x.ndim if lengths is None else \
-            _pairs(lengths, x.ndim, "stat_length")
     reflect_type = kwargs.get("reflect_type", "even")
     if reflect_type not in ("even", "odd"):
         raise ValueError(f"numax.numpy.pad: reflect_type must be 'even' or 'odd', got "
                          f"{reflect_type!r}")
+    lengths = kwargs.get("stat_length")
+    lengths = ((None, None),) * x.ndim if lengths is None else \
+        tuple(_pairs(lengths, x.ndim, "stat_length"))
+    values = kwargs.get("constant_values" if mode in ("constant", "empty") else "end_values", 0)
+    if mode not in ("constant", "empty"):
+        for axis, (before, after) in enumerate(widths):
+            if (before or after) and x.shape[axis] == 0:
+                raise ValueError(f"numax.numpy.pad: can't extend empty axis {axis} using modes "
+                                 "other than 'constant' or 'empty'")
+    if isinstance(values, (Tracer, Array)):
+        static_values, values = None, values
+    else:                  # host values are static: hashable, and the fast paths see them
+        host = np.asarray(values)
+        static_values, values = (tuple(host.reshape(-1).tolist()), host.shape), None
+    return _pad_program(x, values, widths=tuple(widths), mode=mode, static_values=static_values,
+                        lengths=lengths, reflect_type=reflect_type)
+
+
+@jit(static_argnames=("widths", "mode", "static_values", "lengths", "reflect_type"))
+def _pad_program(x, values, *, widths, mode, static_values, lengths, reflect_type):
+    if static_values is not None:
+        flat, shape = static_values
+        values = np.asarray(flat).reshape(shape)
+    if mode in ("constant", "empty"):
+        return _pad_constant(x, widths, _scalar_pairs(values, x.ndim, "constant_values"))
+    ends = _scalar_pairs(values, x.ndim, "end_values") if mode == "linear_ramp" else None
     for axis, (before, after) in enumerate(widths):
         if before == 0 and after == 0:
             continue
-        if x.shape[axis] == 0:
-            raise ValueError(f"numax.numpy.pad: can't extend empty axis {axis} using modes "
-                             "other than 'constant' or 'empty'")
         if mode == "edge" or (mode in ("reflect", "symmetric") and x.shape[axis] == 1):
             x = _pad_edge(x, axis, before, after)
         elif mode == "wrap":

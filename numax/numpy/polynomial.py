@@ -4,7 +4,8 @@ polyadd, polysub, polymul, polydiv, polyder, polyint, vander), 1-d convolution
 interpolation (interp).
 
 Coefficients run from the highest power down, as in NumPy. convolve and correlate are
-one lax.conv_general_dilated each. polyfit solves the scaled Vandermonde system with
+one lax.conv_general_dilated each; they, interp, polyval and polyfit each run as one
+jitted program. polyfit solves the scaled Vandermonde system with
 numax.numpy.linalg.lstsq (an SVD), roots takes the eigenvalues of the companion
 matrix with numax.numpy.linalg.eigvals, so their results are complex, as in JAX.
 """
@@ -12,6 +13,7 @@ matrix with numax.numpy.linalg.eigvals, so their results are complex, as in JAX.
 import numpy as np
 
 from numax import lax
+from numax.api import jit
 from numax.core import dtypes
 from numax.core.trace import Tracer
 from numax.numpy import ufuncs
@@ -53,6 +55,18 @@ def _convolution(api, a, v, mode, precision, preferred_element_type, correlate):
         raise ValueError(f"numax.numpy.{api}: inputs cannot be empty")
     if a.dtype == np.bool_:
         raise TypeError(f"numax.numpy.{api}: boolean inputs are not supported")
+    if mode not in ("full", "same", "valid"):
+        raise ValueError(f"numax.numpy.{api}: mode must be 'full', 'same' or 'valid', got "
+                         f"{mode!r}")
+    if preferred_element_type is not None:
+        preferred_element_type = dtypes.canonicalize_dtype(preferred_element_type)
+    return _convolution_program(a, v, mode=mode, precision=precision,
+                                preferred_element_type=preferred_element_type,
+                                correlate=correlate)
+
+
+@jit(static_argnames=("mode", "precision", "preferred_element_type", "correlate"))
+def _convolution_program(a, v, *, mode, precision, preferred_element_type, correlate):
     if correlate:
         v = lax.rev(ufuncs.conjugate(v), (0,))
     swapped = v.shape[0] > a.shape[0]
@@ -67,11 +81,8 @@ def _convolution(api, a, v, mode, precision, preferred_element_type, correlate):
         # second lands half a sample later when the shorter length is even
         start = m // 2 if correlate and swapped else (m - 1) // 2
         out = lax.slice(full, (start,), (start + n,))
-    elif mode == "valid":
-        out = lax.slice(full, (m - 1,), (n,))
     else:
-        raise ValueError(f"numax.numpy.{api}: mode must be 'full', 'same' or 'valid', got "
-                         f"{mode!r}")
+        out = lax.slice(full, (m - 1,), (n,))
     return out
 
 
@@ -108,12 +119,7 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     >>> jnp.interp(jnp.asarray([0.5, 2.5, 9.]), xp, fp)
     Array([ 5., 25., 30.], dtype=float32)
     """
-    from numax.numpy.indexing import take
-    from numax.numpy.sorting import argsort, searchsorted
     x, xp, fp = (ensure_array(v) for v in promote(x, xp, fp, name="numax.numpy.interp"))
-    dtype = dtypes.to_inexact_dtype(x.dtype)
-    x, xp, fp = (lax.convert_element_type(v, dtype) if v.dtype != dtype else v
-                 for v in (x, xp, fp))
     xp, fp = _vector("interp", xp, "xp"), _vector("interp", fp, "fp")
     if xp.shape != fp.shape or xp.shape[0] == 0:
         raise ValueError(f"numax.numpy.interp: xp and fp must be non-empty and of one length, "
@@ -121,8 +127,19 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     if period is not None:
         if left is not None or right is not None:
             raise ValueError("numax.numpy.interp: left and right cannot be given with period")
-        if not isinstance(period, Tracer) and period == 0:
+        if not isinstance(period, Tracer) and np.all(np.asarray(period) == 0):
             raise ValueError("numax.numpy.interp: period must be a non-zero value")
+    return _interp_program(x, xp, fp, left, right, period)
+
+
+@jit
+def _interp_program(x, xp, fp, left, right, period):
+    from numax.numpy.indexing import take
+    from numax.numpy.sorting import argsort, searchsorted
+    dtype = dtypes.to_inexact_dtype(x.dtype)
+    x, xp, fp = (lax.convert_element_type(v, dtype) if v.dtype != dtype else v
+                 for v in (x, xp, fp))
+    if period is not None:
         period = ufuncs.abs(ensure_array(period).astype(dtype))
         x, xp = ufuncs.mod(x, period), ufuncs.mod(xp, period)
         order = argsort(xp)
@@ -169,7 +186,11 @@ def polyval(p, x, *, unroll=16):
     """
     del unroll     # the static loop is unrolled completely
     p, x = (ensure_array(v) for v in promote(p, x, name="numax.numpy.polyval"))
-    p = _vector("polyval", p, "p")
+    return _polyval_program(_vector("polyval", p, "p"), x)
+
+
+@jit
+def _polyval_program(p, x):
     y = lax.full(x.shape, 0, p.dtype)
     for k in range(p.shape[0]):
         y = ufuncs.add(ufuncs.multiply(y, x), lax.index_in_dim(p, k, keepdims=False))
@@ -200,11 +221,8 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     >>> jnp.round(jnp.polyfit(x, 2 * x ** 2 - 1, 2), 4)
     Array([ 2., -0., -1.], dtype=float32)
     """
-    from numax.numpy import linalg
-    from numax.numpy.reductions import sum as reduce_sum
     x, y = (ensure_array(v) for v in promote(x, y, name="numax.numpy.polyfit"))
     dtype = dtypes.to_inexact_dtype(x.dtype)
-    x, y = lax.convert_element_type(x, dtype), lax.convert_element_type(y, dtype)
     deg = int(deg)
     if deg < 0:
         raise ValueError(f"numax.numpy.polyfit: deg must be non-negative, got {deg}")
@@ -212,14 +230,30 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     if y.ndim not in (1, 2) or y.shape[0] != x.shape[0]:
         raise ValueError(f"numax.numpy.polyfit: y must be 1-d or 2-d with the length of x, got "
                          f"shapes {x.shape} and {y.shape}")
-    order = deg + 1
+    if cov and cov != "unscaled" and x.shape[0] <= deg + 1:
+        raise ValueError("numax.numpy.polyfit: the number of data points must exceed order to "
+                         "scale the covariance matrix")
     if rcond is None:
         rcond = x.shape[0] * float(dtypes.finfo(dtypes.real_dtype(dtype)).eps)
-    lhs, rhs = vander(x, order), y
     if w is not None:
-        w = _vector("polyfit", ensure_array(w).astype(dtype), "w")
+        w = _vector("polyfit", ensure_array(w), "w")
         if w.shape[0] != x.shape[0]:
             raise TypeError("numax.numpy.polyfit: w must have the length of x")
+    out = _polyfit_program(x, y, w, rcond, deg=deg, full=bool(full),
+                           cov=cov if cov == "unscaled" else bool(cov))
+    return out + (rcond,) if full else out
+
+
+@jit(static_argnames=("deg", "full", "cov"))
+def _polyfit_program(x, y, w, rcond, *, deg, full, cov):
+    from numax.numpy import linalg
+    from numax.numpy.reductions import sum as reduce_sum
+    dtype = dtypes.to_inexact_dtype(x.dtype)
+    x, y = lax.convert_element_type(x, dtype), lax.convert_element_type(y, dtype)
+    order = deg + 1
+    lhs, rhs = vander(x, order), y
+    if w is not None:
+        w = lax.convert_element_type(w, dtype)
         lhs = ufuncs.multiply(lhs, lax.expand_dims(w, (1,)))
         rhs = ufuncs.multiply(rhs, w if rhs.ndim == 1 else lax.expand_dims(w, (1,)))
     scale = ufuncs.sqrt(reduce_sum(ufuncs.real(ufuncs.multiply(lhs, ufuncs.conj(lhs))), axis=0))
@@ -229,18 +263,12 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     coefficients = ufuncs.divide(coefficients, scale if coefficients.ndim == 1 else
                                  lax.expand_dims(scale, (1,)))
     if full:
-        return coefficients, residuals, rank, singular, rcond
+        return coefficients, residuals, rank, singular
     if cov:
         inverse = linalg.inv(ufuncs.conj(linalg.matmul(lhs.T, ufuncs.conj(lhs))).T)
         inverse = ufuncs.divide(inverse, ufuncs.multiply(lax.expand_dims(scale, (1,)),
                                                          lax.expand_dims(scale, (0,))))
-        if cov == "unscaled":
-            factor = 1.0
-        else:
-            if x.shape[0] <= order:
-                raise ValueError("numax.numpy.polyfit: the number of data points must exceed "
-                                 "order to scale the covariance matrix")
-            factor = ufuncs.divide(residuals, x.shape[0] - order)
+        factor = 1.0 if cov == "unscaled" else ufuncs.divide(residuals, x.shape[0] - order)
         if coefficients.ndim == 1:
             return coefficients, ufuncs.multiply(inverse, factor)
         return coefficients, ufuncs.multiply(lax.expand_dims(inverse, (2,)), factor)

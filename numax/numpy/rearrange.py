@@ -12,6 +12,7 @@ array concatenated with itself); repeat accepts traced repeats when the static
 import numpy as np
 
 from numax import lax
+from numax.api import jit
 from numax.array import Array
 from numax.core import dtypes
 from numax.core.trace import Tracer
@@ -242,26 +243,38 @@ def tri(N, M=None, k=0, dtype=None):
     """
     M = N if M is None else M
     dtype = dtypes.canonicalize_dtype(dtypes.default_float_dtype() if dtype is None else dtype)
-    return lax.convert_element_type(_tri_mask(int(N), int(M), k), dtype)
+    return _tri_program(N=int(N), M=int(M), k=int(k), dtype=dtype)
 
 
-def _triangle(api, m, keep):
+@jit(static_argnames=("N", "M", "k", "dtype"))
+def _tri_program(*, N, M, k, dtype):  # noqa: N803  (NumPy's names)
+    return lax.convert_element_type(_tri_mask(N, M, k), dtype)
+
+
+def _triangle(api, m, k, upper):
     m = ensure_array(m)
     if m.ndim < 2:
         raise ValueError(f"numax.numpy.{api}: the input must be at least 2-d, got shape "
                          f"{m.shape}")
-    mask = lax.broadcast_in_dim(keep(*m.shape[-2:]), m.shape, (m.ndim - 2, m.ndim - 1))
+    return _triangle_program(m, k=int(k), upper=upper)
+
+
+@jit(static_argnames=("k", "upper"))
+def _triangle_program(m, *, k, upper):
+    rows, cols = m.shape[-2:]
+    keep = lax.bitwise_not(_tri_mask(rows, cols, k - 1)) if upper else _tri_mask(rows, cols, k)
+    mask = lax.broadcast_in_dim(keep, m.shape, (m.ndim - 2, m.ndim - 1))
     return lax.select(mask, m, lax.full_like(m, 0))
 
 
 def tril(m, k=0):
     """`m` with the elements above the k-th diagonal (of the last two axes) zeroed."""
-    return _triangle("tril", m, lambda rows, cols: _tri_mask(rows, cols, k))
+    return _triangle("tril", m, k, upper=False)
 
 
 def triu(m, k=0):
     """`m` with the elements below the k-th diagonal (of the last two axes) zeroed."""
-    return _triangle("triu", m, lambda rows, cols: lax.bitwise_not(_tri_mask(rows, cols, k - 1)))
+    return _triangle("triu", m, k, upper=True)
 
 
 def _diagonal_positions(rows, cols, offset):

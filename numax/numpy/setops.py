@@ -385,13 +385,18 @@ def isin(element, test_elements, assume_unique=False, invert=False, *, method="a
     >>> jnp.isin(jnp.asarray([1, 2, 5]), jnp.asarray([5, 1]))
     Array([ True, False,  True], dtype=bool)
     """
-    from numax.numpy.reductions import any as reduce_any
     element, test_elements = (ensure_array(a) for a in promote(
         element, test_elements, name="numax.numpy.isin"))
-    tests = lax.reshape(test_elements, (test_elements.size,))
     if method not in ("auto", "compare_all", "binary_search", "sort"):
         raise ValueError(f"numax.numpy.isin: unknown method {method!r}; use 'auto', "
                          "'compare_all', 'binary_search' or 'sort'")
+    return _isin_program(element, test_elements, invert=bool(invert), method=method)
+
+
+@jit(static_argnames=("invert", "method"))
+def _isin_program(element, test_elements, *, invert, method):
+    from numax.numpy.reductions import any as reduce_any
+    tests = lax.reshape(test_elements, (test_elements.size,))
     if tests.shape[0] == 0:
         found = lax.full(element.shape, False, np.bool_)
     elif method == "compare_all" or (method == "auto" and tests.shape[0] * element.size

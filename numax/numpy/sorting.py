@@ -12,6 +12,7 @@ partition/argpartition return a full sort, which satisfies the partition contrac
 import numpy as np
 
 from numax import lax
+from numax.api import jit
 from numax.core import dtypes
 from numax.numpy import ufuncs
 from numax.numpy._promote import canonicalize_axis, ensure_array, promote
@@ -242,6 +243,11 @@ def searchsorted(a, v, side="left", sorter=None, *, method="scan"):
         a = take(a, sorter, mode="clip")
     if a.shape[0] == 0 or v.size == 0:
         return lax.full(v.shape, 0, dtypes.default_int_dtype())
+    return _search_program(a, v, side=side, method=method)
+
+
+@jit(static_argnames=("side", "method"))
+def _search_program(a, v, *, side, method):
     if method == "compare_all":
         return _search_compare_all(a, v, side)
     if method == "sort":
@@ -262,8 +268,12 @@ def digitize(x, bins, right=False, *, method=None):
                          f"{bins.shape}")
     if bins.shape[0] == 0:
         return lax.full(x.shape, 0, dtypes.default_int_dtype())
-    side = "left" if right else "right"
-    method = "scan" if method is None else method
+    return _digitize_program(x, bins, side="left" if right else "right",
+                             method="scan" if method is None else method)
+
+
+@jit(static_argnames=("side", "method"))
+def _digitize_program(x, bins, *, side, method):
     increasing = searchsorted(bins, x, side=side, method=method)
     decreasing = lax.sub(lax.full_like(increasing, bins.shape[0]),
                          searchsorted(lax.rev(bins, (0,)), x, side=side, method=method))
@@ -277,10 +287,14 @@ def _nan_arg_reduction(name, reduce, fill):
     def reduction(a, axis=None, out=None, keepdims=False):
         if out is not None:
             raise NotImplementedError(f"numax.numpy.{name}: the `out` argument is not supported")
-        from numax.numpy import reductions
         a = ensure_array(a)
         if not dtypes.is_inexact(a.dtype):
             return reduce(a, axis=axis, keepdims=keepdims)
+        return program(a, axis=axis, keepdims=bool(keepdims))
+
+    @jit(static_argnames=("axis", "keepdims"))
+    def program(a, *, axis, keepdims):
+        from numax.numpy import reductions
         nans = ufuncs.isnan(a)
         filled = lax.select(nans, lax.full_like(a, fill), a)
         result = reduce(filled, axis=axis, keepdims=keepdims)
