@@ -127,7 +127,7 @@ def padtype_to_pads(in_shape, window_shape, window_strides, padding):
     """
     mode = getattr(padding, "name", padding)  # also accepts enum members named like that
     if not isinstance(mode, str) or mode.upper() not in ("VALID", "SAME", "SAME_LOWER"):
-        raise ValueError(f"Unknown padding type: {padding!r}; use 'SAME', 'SAME_LOWER' or "
+        raise ValueError(f"Unrecognized padding type {padding!r}; use 'SAME', 'SAME_LOWER' or "
                          "'VALID' (or pass explicit (low, high) pairs to the operation)")
     mode = mode.upper()
     if mode == "VALID":

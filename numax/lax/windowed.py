@@ -4,8 +4,8 @@ Each output element reduces one window of the operand, after the operand is dila
 (`base_dilation - 1` holes between elements) and padded (`padding` (low, high) pairs,
 possibly negative); holes and padding hold the init value. Windows may themselves be
 dilated (`window_dilation`) and step by `window_strides`. All lower to one
-`stablehlo.reduce_window`. Also owns JAX's padding helpers (`padtype_to_pads`,
-`reduce_window_shape_tuple`) and `emit_reduce_window`, which lax/cumulative.py uses.
+`stablehlo.reduce_window`. Also owns `reduce_window_shape_tuple` (padding strings resolve with
+convolution.padtype_to_pads) and `emit_reduce_window`, which lax/cumulative.py uses.
 """
 
 import numpy as np
@@ -16,6 +16,7 @@ from numax.core.primitive import Primitive
 from numax.core.pytree import tree_flatten, tree_unflatten
 from numax.lax._ad_rules import Zero, is_undefined, is_zero
 from numax.lax._rules import ANY, FLOAT, NUMBER, check_dtype, random_array
+from numax.lax.convolution import padtype_to_pads
 from numax.lax.reductions import (apply_computation, aval_of, batched_init_result,
                                   binary_region, check_computation, compare, first_of_batch,
                                   identity_max, identity_min, identity_sum, jvp_of_implementation,
@@ -46,29 +47,6 @@ def reduce_window_shape_tuple(operand_shape, window_dimensions, window_strides, 
         extent = _dilate(window, dilation)
         out.append(0 if padded < extent else (padded - extent) // stride + 1)
     return tuple(out)
-
-
-_PADDING_NAMES = ("VALID", "SAME", "SAME_LOWER")
-
-
-def padtype_to_pads(in_shape, window_shape, window_strides, padding):
-    """Explicit (low, high) pads for a padding string: 'VALID' pads nothing; 'SAME' pads
-    so that the output has ceil(size / stride) elements, the extra element (if the total
-    is odd) going at the end; 'SAME_LOWER' puts it at the start."""
-    name = getattr(padding, "name", padding)  # also accepts enum members named like that
-    if not isinstance(name, str) or name.upper() not in _PADDING_NAMES:
-        raise ValueError(f"Unrecognized padding type: expected 'VALID', 'SAME' or 'SAME_LOWER', "
-                         f"got {padding!r}")
-    name = name.upper()
-    if name == "VALID":
-        return [(0, 0)] * len(in_shape)
-    pads = []
-    for size, window, stride in zip(in_shape, window_shape, window_strides):
-        out_size = -(-size // stride)
-        total = max((out_size - 1) * stride + window - size, 0)
-        low = total // 2 if name == "SAME" else total - total // 2
-        pads.append((low, total - low))
-    return pads
 
 
 def _check_window(name, aval, window_dimensions, window_strides, padding, base_dilation,

@@ -203,14 +203,6 @@ def test_padtype_to_pads():
         lax.padtype_to_pads((5,), (3,), (1,), "FULL")
 
 
-def test_convolution_module_padtype_to_pads():
-    # numax.lax.windowed declares a padtype_to_pads too; both must agree.
-    from numax.lax import convolution
-    for args in [((5, 6), (3, 3), (2, 2), "SAME"), ((6,), (4,), (1,), "SAME_LOWER"),
-                 ((7,), (2,), (3,), "same"), ((4,), (3,), (1,), "VALID")]:
-        assert convolution.padtype_to_pads(*args) == lax.padtype_to_pads(*args)
-
-
 @pytest.mark.parametrize("groups,lhs_shape,rhs_shape", [
     (2, (2, 4, 6, 5), (6, 2, 3, 3)),   # grouped
     (3, (1, 3, 6, 6), (3, 1, 3, 3)),   # depthwise
