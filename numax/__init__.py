@@ -5,7 +5,8 @@ device_put, config, tree_util, numpy, lax. This module lists the public surface;
 the implementations live in the subpackages.
 """
 
-from numax.core.config import config, disable_jit, enable_x64  # noqa: F401
+from numax.core.config import (config, default_matmul_precision, disable_jit,  # noqa: F401
+                               enable_x64)
 from numax.core import dtypes  # noqa: F401
 from numax import dispatch as _dispatch  # noqa: F401  (installs the eager implementation)
 from numax.array import Array, device_put  # noqa: F401

@@ -16,6 +16,7 @@ import weakref
 import numpy as np
 
 from numax import runtime
+from numax.runtime import fastpath
 from numax.array import Array, from_host
 from numax.core import dtypes
 from numax.core.abstract import ShapedArray
@@ -261,7 +262,8 @@ def _argnames_to_nums(fun, names):
 
 
 class JitFunction:
-    """The object `numax.jit(f)` returns: call it, `.lower(...)` it, or `.eval_shape(...)` it."""
+    """A jitted function's staging, compilation and caches. `numax.jit(f)` returns its
+    `dispatcher`: jaxlib's C++ dispatch, with `lower`, `eval_shape` and `clear_cache` attached."""
 
     def __init__(self, fun, static_argnums=None, static_argnames=None, donate_argnums=None,
                  donate_argnames=None, keep_unused=False, inline=False):
@@ -291,40 +293,47 @@ class JitFunction:
         self._traces = {}
         self._simple = not (self.static_argnums or self.static_argnames or self.donate_argnums
                             or self.donate_argnames)
-
-    def __get__(self, instance, owner):
-        return self if instance is None else functools.partial(self, instance)
+        # What `numax.jit` returns: jaxlib's C++ dispatcher, which replays known signatures
+        # itself and calls `_cache_miss` for the others.
+        self.dispatcher = fastpath.jit_function(_name(fun), fun, self._cache_miss,
+                                                self.static_argnums, self.static_argnames, self)
+        functools.update_wrapper(self.dispatcher, fun)
+        for name in ("lower", "eval_shape", "clear_cache", "_cache_size"):
+            setattr(self.dispatcher, name, getattr(self, name))
 
     # ------------------------------------------------------------ call
-    def __call__(self, *args, **kwargs):
+    def _cache_miss(self, *args, **kwargs):
+        """Runs a call the C++ dispatch has no record for; returns (outputs, the record that
+        lets the C++ dispatch replay calls of this signature or None, False)."""
         if config.jit_disabled:
-            return self.fun(*args, **kwargs)
+            return self.fun(*args, **kwargs), None, False
         dynamic, static_key = self._dynamic(args, kwargs)
         leaves, in_tree = tree_flatten(dynamic)
-        if _state.trace is not EVAL_TRACE:
-            return self._bind(args, kwargs, dynamic, leaves, in_tree, static_key)
-        avals, buffers, committed = [], [], False
-        for x in leaves:
-            if type(x) is not Array:
-                if isinstance(x, Tracer):
-                    return self._bind(args, kwargs, dynamic, leaves, in_tree, static_key)
-                x = _argument_array(x)
-            avals.append(x.aval)
-            buffers.append(x._buf)
-            committed = committed or x._committed
-        device = argument_device([_argument_array(x) if type(x) is not Array else x
-                                  for x in leaves]) if committed else None
-        key = (in_tree, tuple(avals), static_key, config.x64_enabled, device)
+        if _state.trace is not EVAL_TRACE or any(isinstance(x, Tracer) for x in leaves):
+            return self._bind(args, kwargs, dynamic, leaves, in_tree, static_key), None, False
+        arrays = [x if type(x) is Array else _argument_array(x) for x in leaves]
+        device = argument_device(arrays)
+        key = (in_tree, tuple(x.aval for x in arrays), static_key, config.semantic_key(), device)
         entry = self._cache.get(key)
         if entry is None:
-            arrays = [x if type(x) is Array else _argument_array(x) for x in leaves]
             entry = self._cache[key] = self._compile(args, kwargs, in_tree, arrays, device)
-            buffers = [x._buf for x in arrays]
-        if entry.all_kept:
-            call_buffers = entry.consts + buffers if entry.consts else buffers
-        else:
-            call_buffers = entry.consts + [buffers[i] for i in entry.kept]
-        return tree_unflatten(entry.out_tree, entry.program.run(call_buffers))
+        kept = arrays if entry.all_kept else [arrays[i] for i in entry.kept]
+        outs = entry.program.run(entry.consts + kept)
+        result = tree_unflatten(entry.out_tree, outs)
+        return result, self._replay_record(entry, dynamic, leaves, result, outs), False
+
+    @staticmethod
+    def _replay_record(entry, dynamic, leaves, result, outs):
+        """The C++ dispatch's record for this call, if it flattens the arguments and the
+        result exactly as numax did (a pytree node it does not know makes it differ)."""
+        in_leaves, _ = fastpath.flatten(dynamic)
+        out_leaves, out_treedef = fastpath.flatten(result)
+        if not (_same_objects(in_leaves, leaves) and _same_objects(out_leaves, outs)):
+            return None
+        kept = set(entry.kept)
+        return fastpath.replay_record(
+            entry.program.executable, entry.consts,
+            [True] * len(entry.consts) + [i in kept for i in range(len(leaves))], out_treedef)
 
     def _dynamic(self, args, kwargs):
         """(the traced arguments as one pytree, a hashable key of the static ones)."""
@@ -423,7 +432,7 @@ class JitFunction:
         so transformations of the call (jvp, vmap) see the same jaxpr object each time
         and their own caches keyed on it hit."""
         in_avals = [abstractify(x) for x in leaves]
-        key = (in_tree, tuple(in_avals), static_key, config.x64_enabled)
+        key = (in_tree, tuple(in_avals), static_key, config.semantic_key())
         cached = self._traces.get(key)
         if cached is None:
             cached = self.trace(args, kwargs, in_tree, in_avals)
@@ -448,6 +457,7 @@ class JitFunction:
     def clear_cache(self):
         self._cache.clear()
         self._traces.clear()
+        self.dispatcher._clear_cache()
 
     def _cache_size(self):
         return len(self._cache)
@@ -455,6 +465,10 @@ class JitFunction:
 
 def _name(fun):
     return getattr(fun, "__name__", type(fun).__name__)
+
+
+def _same_objects(xs, ys):
+    return len(xs) == len(ys) and all(x is y for x, y in zip(xs, ys))
 
 
 def _argument_array(value):
@@ -552,7 +566,7 @@ def jit(fun=None, *, static_argnums=None, static_argnames=None, donate_argnums=N
                                  donate_argnums=donate_argnums, donate_argnames=donate_argnames,
                                  keep_unused=keep_unused, inline=inline)
     return JitFunction(fun, static_argnums, static_argnames, donate_argnums, donate_argnames,
-                       keep_unused, inline)
+                       keep_unused, inline).dispatcher
 
 
 # ---------------------------------------------------------------- staging without running

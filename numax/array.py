@@ -1,5 +1,7 @@
-"""`numax.Array`: an immutable array held in a device buffer, with its abstract value.
+"""`numax.Array`: an immutable array on one device, with its abstract value.
 
+The type is the runtime's own array type with numax's Python API installed on it, so
+compiled programs and jaxlib's C++ jit dispatch produce and consume numax arrays directly.
 Owns conversion of host values (Python scalars, lists, NumPy arrays) into device
 arrays with JAX's dtype rules (Python scalars are weakly typed; 64-bit values are
 narrowed unless x64 is on), conversion back to the host (`np.asarray`, `.item()`,
@@ -16,10 +18,13 @@ from numax.core.abstract import ShapedArray
 from numax.core.config import config
 
 
-class Array:
-    """An immutable array on one device. Create with numax.numpy.array/asarray."""
+class _ArrayAPI:
+    """The Python API of numax.Array, installed on the runtime's array type.
 
-    __slots__ = ("_buf", "aval", "_device", "_committed", "_npy", "__weakref__")
+    numax.Array is jaxlib's own array type (numax/runtime/buffers.py says why); its native
+    members (`aval`, `_committed`, `_npy_value`, `block_until_ready`, `is_ready`,
+    `is_deleted`, `delete`, `unsafe_buffer_pointer`) are used as they are."""
+
     __array_priority__ = 100
 
     shape = property(lambda self: self.aval.shape)
@@ -27,16 +32,14 @@ class Array:
     ndim = property(lambda self: self.aval.ndim)
     size = property(lambda self: self.aval.size)
     weak_type = property(lambda self: self.aval.weak_type)
-
-    def __init__(self, *args, **kwargs):
-        raise TypeError("numax.Array cannot be constructed directly; "
-                        "use numax.numpy.array or numax.numpy.asarray")
+    _buf = property(lambda self: self)  # the device buffer a program takes: the array itself
+    _device = property(runtime.array_device)
 
     # ------------------------------------------------------------ host access
     def _host_value(self):
-        value = self._npy
+        value = self._npy_value
         if value is None:
-            value = self._npy = runtime.fetch(self._buf, self.aval.dtype, self.aval.shape)
+            value = self._npy_value = runtime.fetch(self, self.aval.dtype, self.aval.shape)
         return value
 
     def __array__(self, dtype=None, copy=None):
@@ -90,11 +93,11 @@ class Array:
         return format(self._host_value(), spec)
 
     def __repr__(self):
-        if self._buf.is_deleted():
+        if self.is_deleted():
             return f"Array(<deleted>, shape={self.shape}, dtype={self.dtype.name})"
         weak = ", weak_type=True" if self.aval.weak_type else ""
         value = self._host_value()
-        if self.size == 0 and self.ndim > 1 or self.size == 0:
+        if self.size == 0:
             body = f"[], shape={self.shape}"
         else:
             body = np.array2string(value, separator=", ", prefix="Array(")
@@ -113,13 +116,6 @@ class Array:
         return self
 
     # ------------------------------------------------------------ device
-    def block_until_ready(self):
-        self._buf.block_until_ready()
-        return self
-
-    def is_ready(self):
-        return self._buf.is_ready()
-
     @property
     def device(self):
         return self._device
@@ -131,38 +127,34 @@ class Array:
     def committed(self):
         return self._committed
 
-    def is_deleted(self):
-        return self._buf.is_deleted()
-
-    def delete(self):
-        self._buf.delete()
-        self._npy = None
-
     def copy_to_host_async(self):
-        self._buf.copy_to_host_async() if hasattr(self._buf, "copy_to_host_async") else None
-
-    def unsafe_buffer_pointer(self):
-        return self._buf.unsafe_buffer_pointer()
+        self._copy_single_device_array_to_host_async()
 
     def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
-        return runtime.to_dlpack(self._buf)
+        return runtime.to_dlpack(self)
 
     def __dlpack_device__(self):
         return (1, 0) if self._device.platform == "cpu" else (2, self._device.local_hardware_id)
 
 
-_new_array = object.__new__
+Array = runtime.ARRAY_TYPE
+_runtime_init = Array.__init__
 
 
-def wrap_buffer(buffer, aval, device, committed=False):
-    """An Array around a device buffer whose contents have abstract value `aval`."""
-    array = _new_array(Array)
-    array._buf = buffer
-    array.aval = aval
-    array._device = device
-    array._committed = committed
-    array._npy = None
-    return array
+def _init(self, *args, **kwargs):
+    if len(args) != 5:  # the runtime's own (aval, sharding, arrays, committed, skip_checks)
+        raise TypeError("numax.Array cannot be constructed directly; "
+                        "use numax.numpy.array or numax.numpy.asarray")
+    _runtime_init(self, *args, **kwargs)
+
+
+Array.__init__ = _init
+Array.__name__ = Array.__qualname__ = "Array"
+Array.__module__ = "numax"
+for _name, _member in vars(_ArrayAPI).items():
+    if _name not in ("__dict__", "__weakref__", "__module__", "__qualname__", "__doc__"):
+        setattr(Array, _name, _member)
+del _name, _member
 
 
 def _rebuild(host_value, weak_type):
@@ -180,9 +172,7 @@ def from_host(value, dtype=None, weak_type=None, device=None, committed=False):
         weak = weak_type
     array = np.asarray(value, dtype=host_dtype)
     device = device or runtime.default_device()
-    aval = ShapedArray(array.shape, host_dtype, weak)
-    buffer = runtime.put(array, device, aval)
-    return wrap_buffer(buffer, aval, device, committed)
+    return runtime.put(array, device, ShapedArray(array.shape, host_dtype, weak), committed)
 
 
 def device_put(value, device=None):
@@ -190,10 +180,9 @@ def device_put(value, device=None):
     if isinstance(value, Array):
         if device is None or device == value._device:
             if device is not None and not value._committed:
-                return wrap_buffer(value._buf, value.aval, value._device, True)
+                return runtime.rewrap(value, value.aval, True)
             return value
-        buffer = runtime.copy_to_device(value._buf, device)
-        return wrap_buffer(buffer, value.aval, device, True)
+        return runtime.copy_to_device(value, device, value.aval)
     return from_host(value, device=device, committed=device is not None)
 
 

@@ -8,18 +8,20 @@ put on the device first; results come back as `numax.Array`s carrying the avals 
 abstract evaluation gave.
 """
 
+import functools
+
 from numax import runtime
 from numax.array import Array, from_host
-
-_new_array = object.__new__
 from numax.core.abstract import TypedScalar
 from numax.core.ir import ClosedJaxpr, Equation, Jaxpr, Var
-from numax.core.trace import Tracer, raise_escaped, set_default_impl
+from numax.core.config import config
+from numax.core.trace import Tracer, on_trace_change, raise_escaped, set_default_impl
 from numax.lowering import lower_module
 
 
 class CompiledProgram:
-    """A compiled jaxpr: the executable and the avals of its outputs."""
+    """A compiled jaxpr: the executable and the avals of its outputs (which its result
+    arrays carry)."""
 
     __slots__ = ("executable", "out_avals", "device", "committed", "text", "_execute", "_handlers")
 
@@ -33,30 +35,19 @@ class CompiledProgram:
         self._handlers = executable.handlers
 
     def run_single(self, buffers):
-        """The one output of a single-result program, as an Array."""
-        buffer, = self._execute(buffers).consume_with_handlers(self._handlers)
-        array = _new_array(Array)
-        array._buf, array.aval, array._device, array._committed, array._npy = \
-            buffer, self.out_avals[0], self.device, self.committed, None
-        return array
+        """The one output of a single-result program."""
+        return self._execute(buffers).consume_with_handlers(self._handlers)[0]
 
     def run(self, buffers):
-        device, committed = self.device, self.committed
-        outs = []
-        results = self._execute(buffers).consume_with_handlers(self._handlers)
-        for buffer, aval in zip(results, self.out_avals):
-            array = _new_array(Array)
-            array._buf, array.aval, array._device, array._committed, array._npy = \
-                buffer, aval, device, committed, None
-            outs.append(array)
-        return outs
+        return self._execute(buffers).consume_with_handlers(self._handlers)
 
 
 def compile_jaxpr(closed_jaxpr, device, committed=False, donated=(), name="main_module"):
     lowered = lower_module(closed_jaxpr, name=name, donated=donated, platform=device.platform)
     out_avals = tuple(closed_jaxpr.out_avals)
     executable = runtime.compile_module(lowered.text, [device], out_avals,
-                                        host_callbacks=lowered.host_callbacks)
+                                        host_callbacks=lowered.host_callbacks,
+                                        committed=committed)
     return CompiledProgram(executable, out_avals, device, committed, lowered.text)
 
 
@@ -102,32 +93,48 @@ def argument_device(arrays):
 
 
 _eager_cache = {}
+_eager_dispatchers = {}
 
 
 def apply_primitive(primitive, *args, **params):
     """Eager execution of one primitive (the EvalTrace's default implementation).
 
-    This is the eager hot path: one pass over the arguments, one dict lookup, one
-    execute; parameter-free primitives skip hashing an empty params tuple."""
-    avals, buffers, committed = [], [], False
-    for x in args:
-        if type(x) is not Array:
-            x = to_array(x)
-        avals.append(x.aval)
-        buffers.append(x._buf)
-        committed = committed or x._committed
-    device = argument_device([to_array(x) for x in args]) if committed else None
-    key = (primitive, tuple(params.items()), tuple(avals), device) if params else \
-        (primitive, tuple(avals), device)
+    This is the eager hot path. Each (primitive, params) has a C++ dispatcher that replays
+    the compiled one-equation program for argument signatures it has seen; host scalars
+    with a dtype become (cached) device arrays first, since the dispatcher cannot type them."""
+    key = (primitive, tuple(params.items())) if params else primitive
     try:
-        program = _eager_cache.get(key)
+        dispatcher = _eager_dispatchers.get(key)
     except TypeError:
         raise TypeError(f"{primitive.name}: parameters must be hashable, got {params}") from None
+    if dispatcher is None:
+        miss = functools.partial(_eager_miss, primitive, params)
+        # Under disable_jit the C++ calls the function itself instead of replaying programs.
+        dispatcher = _eager_dispatchers[key] = runtime.fastpath.jit_function(
+            primitive.name, lambda *args: miss(*args)[0], miss, (), (), key)
+    for x in args:
+        if type(x) is not Array:
+            return dispatcher(*[to_array(x) for x in args])
+    return dispatcher(*args)
+
+
+def _eager_miss(primitive, params, *args):
+    """Compiles (once per argument avals and device) and runs a primitive for the C++
+    dispatcher; returns the result and the record for replaying such calls."""
+    arrays = [to_array(x) for x in args]
+    device = argument_device(arrays)
+    avals = tuple(x.aval for x in arrays)
+    key = (primitive, tuple(params.items()), avals, device)
+    program = _eager_cache.get(key)
     if program is None:
-        program = _eager_cache[key] = _compile_primitive(primitive, params, tuple(avals), device)
-    if primitive.multiple_results:
-        return program.run(buffers)
-    return program.run_single(buffers)
+        program = _eager_cache[key] = _compile_primitive(primitive, params, avals, device)
+    outs = program.run(arrays)
+    result = outs if primitive.multiple_results else outs[0]
+    if any(x is not y for x, y in zip(args, arrays)):
+        return result, None, False  # host values: numax types them, not the dispatcher
+    _, out_treedef = runtime.fastpath.flatten(result)
+    return result, runtime.fastpath.replay_record(
+        program.executable, (), [True] * len(arrays), out_treedef), False
 
 
 def _compile_primitive(primitive, params, avals, device):
@@ -142,6 +149,20 @@ def _compile_primitive(primitive, params, avals, device):
 
 def clear_caches():
     _eager_cache.clear()
+    _eager_dispatchers.clear()
 
 
 set_default_impl(apply_primitive)
+
+
+def _mirror_config():
+    """Keeps the C++ jit dispatch's view of the configuration (part of its cache key) current."""
+    runtime.fastpath.set_config_states(
+        config.global_value("jax_enable_x64"), config.thread_override("jax_enable_x64"),
+        config.global_value("jax_disable_jit"), config.thread_override("jax_disable_jit"),
+        config.semantic_key())
+
+
+_mirror_config()
+config.on_change(_mirror_config)
+on_trace_change(runtime.fastpath.set_evaluating)

@@ -100,6 +100,18 @@ class Config:
             return overrides[name]
         return self._values[name]
 
+    def semantic_key(self):
+        """The values of the options that change what a staged program computes."""
+        return (self.x64_enabled, self.read("jax_default_matmul_precision"),
+                self.read("jax_numpy_rank_promotion"))
+
+    def global_value(self, name):
+        return self._values[name]
+
+    def thread_override(self, name):
+        """This thread's value for `name` set by a `with` block, or None."""
+        return (getattr(self._local, "overrides", None) or {}).get(name)
+
     def __getattr__(self, name):
         if name.startswith("__"):
             raise AttributeError(name)

@@ -17,6 +17,8 @@ import dataclasses
 import functools
 import operator
 
+from numax.runtime import fastpath
+
 __all__ = [
     "PyTreeDef", "Partial", "SequenceKey", "DictKey", "GetAttrKey", "FlattenedIndexKey",
     "keystr", "tree_flatten", "tree_unflatten", "tree_leaves", "tree_structure", "tree_map",
@@ -204,6 +206,8 @@ def _register(nodetype, kind):
     _registered.add(nodetype)
     _kinds[nodetype] = kind
     _leaf_types.discard(nodetype)
+    # The C++ jit dispatch flattens arguments itself; it must see the same structure.
+    fastpath.register_node(nodetype, kind.flatten, lambda aux, children: kind.build(aux, list(children)))
 
 
 def register_pytree_node(nodetype, flatten_func, unflatten_func, flatten_with_keys_func=None):

@@ -73,15 +73,32 @@ def current_trace():
     return _state.trace
 
 
+_trace_listeners = []
+
+
+def on_trace_change(listener):
+    """Registers `listener(is_eval)`, called whenever this thread's current trace changes
+    between evaluation and a transformation (the C++ jit dispatch keys on it)."""
+    _trace_listeners.append(listener)
+
+
+def _switch(trace):
+    was_eval = _state.trace is EVAL_TRACE
+    _state.trace = trace
+    if (trace is EVAL_TRACE) is not was_eval:
+        for listener in _trace_listeners:
+            listener(trace is EVAL_TRACE)
+
+
 @contextlib.contextmanager
 def set_current_trace(trace):
     """Makes `trace` current inside the block (used by rules to bind on a parent trace)."""
     previous = _state.trace
-    _state.trace = trace
+    _switch(trace)
     try:
         yield trace
     finally:
-        _state.trace = previous
+        _switch(previous)
 
 
 @contextlib.contextmanager
@@ -89,12 +106,12 @@ def new_trace(make_trace):
     """Starts a transformation: `make_trace(parent)` becomes current; it is dead afterwards."""
     parent = _state.trace
     trace = make_trace(parent)
-    _state.trace = trace
+    _switch(trace)
     try:
         yield trace
     finally:
         trace.alive = False
-        _state.trace = parent
+        _switch(parent)
 
 
 def raise_escaped(tracer):

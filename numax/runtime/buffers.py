@@ -1,8 +1,10 @@
-"""Device buffers: host->device puts, device->host fetches, dlpack, deletion.
+"""Device arrays: host->device puts, device->host fetches, dlpack, re-wrapping, deletion.
 
-Owns every use of jaxlib's array type (`ArrayImpl`). A buffer is created only through
-`put` or returned by an executable; the rest of numax treats it as an opaque handle
-with `block_until_ready`, `is_deleted` and `delete`. Fetching uses the zero-copy
+numax's Array *is* jaxlib's array type (`ArrayImpl`, exported here as `ARRAY_TYPE`;
+numax/array.py installs the Python API on it), so that jaxlib's C++ jit dispatch
+(runtime/fastpath.py) can take numax arrays as arguments and build its results. An array
+is created only through `put`, `rewrap` or an executable, always with a numax aval; the
+rest of numax reaches jaxlib's side of it only through this module. Fetching uses the zero-copy
 buffer protocol for NumPy's own dtypes; ml_dtypes (bfloat16, float8, int4) are
 bitcast on the device to unsigned integers first, because jaxlib's own fetch for
 them tries to import jax (jaxlib_runtime.md §0, §3).
@@ -17,18 +19,16 @@ _COPY = xc.HostBufferSemantics.IMMUTABLE_ONLY_DURING_CALL
 
 
 class OneDevice(xc.SingleDeviceSharding):
-    """Single-device sharding accepted by jaxlib 0.10.2 and 0.11.x alike."""
+    """Single-device sharding accepted by jaxlib 0.10.2 and 0.11.x alike.
+
+    There is one instance per device (`sharding_for`), so identity is equality: the C++
+    jit dispatch compares and hashes the sharding of every argument on every call, and
+    object identity keeps that out of Python."""
 
     memory_kind = None
 
     def _to_xla_hlo_sharding(self, ndim):
         return xc.HloSharding.replicate()
-
-    def __eq__(self, other):
-        return isinstance(other, OneDevice) and other._device == self._device
-
-    def __hash__(self):
-        return hash(("OneDevice", self._device))
 
 
 _shardings = {}
@@ -50,13 +50,25 @@ class _PutAval:
         self.shape, self.dtype, self.weak_type = shape, dtype, weak_type
 
 
-def put(host_array, device=None, aval=None):
-    """Copies a NumPy array to `device`; `aval` (shape, dtype, weak_type) becomes the buffer's aval."""
+ARRAY_TYPE = xc.ArrayImpl
+
+
+def put(host_array, device=None, aval=None, committed=False):
+    """Copies a NumPy array to `device`; `aval` (shape, dtype, weak_type) becomes the array's aval."""
     device = device or default_device()
     if aval is None:
         aval = _PutAval(host_array.shape, host_array.dtype, False)
-    return xc.batched_device_put(aval, sharding_for(device), [host_array], [device], True, False,
-                                 _COPY, enable_x64=True)
+    return xc.batched_device_put(aval, sharding_for(device), [host_array], [device], committed,
+                                 False, _COPY, enable_x64=True)
+
+
+def rewrap(array, aval, committed):
+    """The same device buffer under another aval / committed flag (no copy)."""
+    return xc.ArrayImpl(aval, array._sharding, [array], committed, True)
+
+
+def array_device(array):
+    return array._sharding._device
 
 
 class DeletedBufferError(RuntimeError):
@@ -127,14 +139,14 @@ def to_dlpack(buffer):
     return _jax.buffer_to_dlpack_managed_tensor(buffer)
 
 
-def copy_to_device(buffer, device):
-    """A copy of `buffer` on `device` (device-to-device, no host round trip)."""
+def copy_to_device(buffer, device, aval):
+    """A committed copy of `buffer` on `device` (device-to-device, no host round trip)."""
     _check_alive(buffer)
-    copies = xc.batched_copy_array_to_devices_with_sharding(
+    copy, = xc.batched_copy_array_to_devices_with_sharding(
         [buffer], [xc.DeviceList((device,))], [sharding_for(device)],
         [xc.ArrayCopySemantics.ALWAYS_COPY])
-    return copies[0]
+    return rewrap(copy, aval, True)
 
 
-__all__ = ["put", "fetch", "sharding_for", "to_dlpack", "copy_to_device", "buffer_device",
+__all__ = ["ARRAY_TYPE", "put", "rewrap", "array_device", "fetch", "sharding_for", "to_dlpack", "copy_to_device", "buffer_device",
            "DeletedBufferError", "OneDevice", "JAXLIB_VERSION"]

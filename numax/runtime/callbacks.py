@@ -126,9 +126,10 @@ class CallbackExecutable(Executable):
     """An executable whose program calls Python; a run returns when it has finished."""
 
     __slots__ = ("callbacks",)
+    runs_python = True
 
-    def __init__(self, loaded, device, out_avals, text, callbacks, errors):
-        super().__init__(loaded, device, out_avals, text)
+    def __init__(self, loaded, device, out_avals, text, callbacks, errors, committed):
+        super().__init__(loaded, device, out_avals, text, committed)
         self.callbacks = callbacks  # keeps the host functions alive as long as the executable
         self.execute_sharded = _RunToCompletion(loaded, self.handlers, errors)
 
@@ -136,7 +137,7 @@ class CallbackExecutable(Executable):
         return self.execute_sharded(buffers).buffers
 
 
-def compile_with_callbacks(text, devices, out_avals, host_callbacks, options):
+def compile_with_callbacks(text, devices, out_avals, host_callbacks, options, committed):
     """Compiles `text`, whose custom call with `index = N` runs `host_callbacks[N]`."""
     device = devices[0]
     errors = []
@@ -148,4 +149,4 @@ def compile_with_callbacks(text, devices, out_avals, host_callbacks, options):
     except Exception as error:  # MLIR parse errors and XLA compile errors alike
         raise CompileError(f"XLA could not compile the module numax emitted:\n{error}\n\n"
                            f"module:\n{text}") from None
-    return CallbackExecutable(loaded, device, out_avals, text, trampolines, errors)
+    return CallbackExecutable(loaded, device, out_avals, text, trampolines, errors, committed)

@@ -46,15 +46,18 @@ class Executable:
     (runtime/callbacks.py), whose run must also wait for its callbacks.
     """
 
-    __slots__ = ("loaded", "device", "out_avals", "handlers", "text", "execute_sharded")
+    __slots__ = ("loaded", "device", "out_avals", "committed", "handlers", "text",
+                 "execute_sharded")
+    runs_python = False  # whether the program calls back into Python
 
-    def __init__(self, loaded, device, out_avals, text):
+    def __init__(self, loaded, device, out_avals, text, committed=True):
         self.loaded = loaded
+        self.committed = committed
         self.execute_sharded = loaded.execute_sharded
         self.device = device
         self.out_avals = tuple(out_avals)
         sharding = sharding_for(device)
-        self.handlers = [xc.array_result_handler(aval, sharding, True, **_HANDLER_KWARGS)
+        self.handlers = [xc.array_result_handler(aval, sharding, committed, **_HANDLER_KWARGS)
                          for aval in out_avals]
         self.text = text
 
@@ -73,8 +76,9 @@ class Executable:
         return self.loaded.get_compiled_memory_stats()
 
 
-def compile_module(text, devices, out_avals, host_callbacks=()):
-    """Compiles StableHLO `text` (with a public @main) for `devices` (one device for now).
+def compile_module(text, devices, out_avals, host_callbacks=(), committed=True):
+    """Compiles StableHLO `text` (with a public @main) for `devices` (one device for now);
+    its results are arrays with `out_avals`, committed to the device or not.
 
     `host_callbacks[N]` is the Python function its host-callback custom call with
     `index = N` runs (runtime/callbacks.py); such a program runs to completion on each call.
@@ -84,13 +88,13 @@ def compile_module(text, devices, out_avals, host_callbacks=()):
     options = xc.CompileOptions()
     if host_callbacks:
         from numax.runtime.callbacks import compile_with_callbacks
-        return compile_with_callbacks(text, devices, out_avals, host_callbacks, options)
+        return compile_with_callbacks(text, devices, out_avals, host_callbacks, options, committed)
     try:
         loaded = client.compile_and_load(text, xc.DeviceList(tuple(devices)), options)
     except xc.XlaRuntimeError as error:
         raise CompileError(f"XLA could not compile the module numax emitted:\n{error}\n\n"
                            f"module:\n{text}") from None
-    return Executable(loaded, device, out_avals, text)
+    return Executable(loaded, device, out_avals, text, committed)
 
 
 RuntimeFailure = xc.XlaRuntimeError
