@@ -108,3 +108,4 @@ def _install_array_methods():
 
 
 _install_array_methods()
+from numax.numpy import fft  # noqa: F401,E402

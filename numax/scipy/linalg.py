@@ -409,6 +409,15 @@ def hilbert(n):
                                   ).astype(dtypes.default_float_dtype())
 
 
-__all__ = ["block_diag", "cho_factor", "cho_solve", "cholesky", "circulant", "det", "eigh",
-           "expm", "hankel", "hilbert", "inv", "lu", "lu_factor", "lu_solve", "polar", "qr",
-           "schur", "solve", "solve_triangular", "sqrtm", "svd", "toeplitz"]
+from numax.scipy._matrix_decompositions import (  # noqa: E402  (re-exports, kept by __all__)
+    eigh_tridiagonal, expm_frechet, funm, hessenberg, qr_multiply, rsf2csf, solve_sylvester)
+from numax.scipy._special_matrices import (  # noqa: E402
+    companion, convolution_matrix, dft, fiedler, fiedler_companion, hadamard, helmert,
+    invhilbert, invpascal, leslie, pascal)
+
+__all__ = ["block_diag", "cho_factor", "cho_solve", "cholesky", "circulant", "companion",
+           "convolution_matrix", "det", "dft", "eigh", "eigh_tridiagonal", "expm",
+           "expm_frechet", "fiedler", "fiedler_companion", "funm", "hadamard", "hankel",
+           "helmert", "hessenberg", "hilbert", "inv", "invhilbert", "invpascal", "leslie", "lu",
+           "lu_factor", "lu_solve", "pascal", "polar", "qr", "qr_multiply", "rsf2csf", "schur",
+           "solve", "solve_sylvester", "solve_triangular", "sqrtm", "svd", "toeplitz"]
