@@ -70,6 +70,7 @@ flexible, character = _np.flexible, _np.character
 
 from numax.numpy.vectorize import vectorize  # noqa: F401,E402
 from numax.numpy import linalg  # noqa: F401,E402
+from numax.numpy import fft  # noqa: F401,E402
 from numax.numpy.indexing import take, take_along_axis  # noqa: F401,E402
 from numax.numpy.sorting import (argpartition, argsort, digitize, lexsort,  # noqa: F401,E402
                                  nanargmax, nanargmin, partition, searchsorted, sort,
@@ -97,6 +98,27 @@ from numax.numpy.selection import (apply_along_axis, apply_over_axes,  # noqa: F
 from numax.numpy.polynomial import (convolve, correlate, interp, poly,  # noqa: F401,E402
                                     polyadd, polyder, polydiv, polyfit, polyint, polymul,
                                     polysub, polyval, roots, vander)
+from numax.numpy.nan_reductions import (nanmax, nanmean, nanmin, nanprod,  # noqa: F401,E402
+                                        nanstd, nansum, nanvar)
+from numax.numpy.statistics import (average, corrcoef, cov, median,  # noqa: F401,E402
+                                    nanmedian, nanpercentile, nanquantile, percentile, ptp,
+                                    quantile)
+from numax.numpy.windows import bartlett, blackman, hamming, hanning, i0, kaiser  # noqa: F401,E402
+from numax.numpy.number_parts import (angle, frexp, gcd, iscomplex,  # noqa: F401,E402
+                                      iscomplexobj, isreal, isrealobj, lcm, ldexp, modf,
+                                      nan_to_num, spacing)
+from numax.numpy.calculus import gradient, trapezoid, unwrap  # noqa: F401,E402
+from numax.numpy.assembly import (append, block, column_stack, delete,  # noqa: F401,E402
+                                  dstack, insert, matrix_transpose, resize, rollaxis, unstack)
+from numax.numpy.index_tricks import c_, index_exp, mask_indices, r_, s_  # noqa: F401,E402
+from numax.numpy.ranges import fromfunction, geomspace, logspace  # noqa: F401,E402
+from numax.numpy.host_io import (frombuffer, fromfile, fromiter,  # noqa: F401,E402
+                                 fromstring, load, save, savez)
+from numax.numpy.bit_packing import packbits, unpackbits  # noqa: F401,E402
+from numax.numpy.introspection import (array_equiv, array_repr,  # noqa: F401,E402
+                                       array_str, can_cast, get_printoptions, isdtype,
+                                       iterable, object_, printoptions, set_printoptions)
+from numax.numpy.ufunc_class import frompyfunc, ufunc  # noqa: F401,E402
 
 
 def _install_array_methods():
@@ -108,4 +130,3 @@ def _install_array_methods():
 
 
 _install_array_methods()
-from numax.numpy import fft  # noqa: F401,E402
