@@ -17,6 +17,7 @@ from numax.lax.sorting import *  # noqa: F401,F403
 from numax.lax.autodiff_ops import *  # noqa: F401,F403
 from numax.lax.control_flow import *  # noqa: F401,F403
 from numax.lax.parallel import *  # noqa: F401,F403
+from numax.lax.incomplete_beta import *  # noqa: F401,F403
 from numax.lax.fft import *  # noqa: F401,F403
 from numax.lax.misc import *  # noqa: F401,F403
 from numax.lax.random_bits import *  # noqa: F401,F403

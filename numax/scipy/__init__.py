@@ -4,3 +4,4 @@ This package lists the submodules; each lives beside it (linalg, ...).
 """
 
 from numax.scipy import linalg  # noqa: F401
+from numax.scipy import special  # noqa: F401
