@@ -23,6 +23,10 @@ _INEXACT = frozenset(np.dtype(t) for t in ("float16", "float32", "float64", "com
 
 def _unary(name, lax_fn, to_inexact=False, allowed=None, doc=None):
     def function(x, /):
+        if type(x) is Array:  # the eager fast path: an array that needs no conversion
+            dtype = x.aval.dtype
+            if (not to_inexact or dtype in _INEXACT) and (allowed is None or allowed(dtype)):
+                return lax_fn(x)
         x = as_operand(x, name)
         dtype, weak = dtypes.result_type(x, return_weak_type_flag=True)
         if to_inexact and not dtypes.is_inexact(dtype):
