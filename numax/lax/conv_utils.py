@@ -1,8 +1,8 @@
 """Convolution helpers built on conv_general_dilated: shape arithmetic, layout permutations,
 patch extraction and locally connected (unshared-weight) convolutions.
 
-Owns conv_shape_tuple, conv_general_shape_tuple, conv_general_permutations,
-conv_general_dilated_patches and conv_general_dilated_local. No primitive lives here:
+Owns conv_shape_tuple, conv_general_shape_tuple, conv_transpose_shape_tuple,
+conv_general_permutations, conv_general_dilated_patches and conv_general_dilated_local. No primitive lives here:
 patches are a grouped convolution with a one-hot kernel, so they inherit every rule of
 conv_general_dilated, and the local convolution is patches contracted with the
 per-position kernel.
@@ -10,8 +10,9 @@ per-position kernel.
 
 import numpy as np
 
-from numax.lax.convolution import (ConvDimensionNumbers, conv_dimension_numbers,
-                                   conv_general_dilated, padtype_to_pads)
+from numax.lax.convolution import (ConvDimensionNumbers, _conv_transpose_padding,
+                                   _dilate_size, conv_dimension_numbers, conv_general_dilated,
+                                   padtype_to_pads)
 
 
 def _padding(in_sizes, window_sizes, strides, padding, api):
@@ -77,6 +78,29 @@ def conv_general_shape_tuple(lhs_shape, rhs_shape, window_strides, padding, dime
     lhs = tuple(int(lhs_shape[d]) for d in numbers.lhs_spec)
     rhs = tuple(int(rhs_shape[d]) for d in numbers.rhs_spec)
     canonical = conv_shape_tuple(lhs, rhs, window_strides, padding)
+    out = [0] * len(canonical)
+    for size, position in zip(canonical, numbers.out_spec):
+        out[position] = size
+    return tuple(out)
+
+
+def conv_transpose_shape_tuple(lhs_shape, rhs_shape, window_strides, padding,
+                               dimension_numbers):
+    """The output shape of lax.conv_transpose for operands of these shapes (no kernel
+    dilation): a convolution of the stride-dilated input, padded by `padding` ((low, high)
+    pairs, or 'SAME'/'VALID' as conv_transpose resolves them), with stride 1."""
+    numbers = conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers)
+    lhs = tuple(int(lhs_shape[d]) for d in numbers.lhs_spec)
+    rhs = tuple(int(rhs_shape[d]) for d in numbers.rhs_spec)
+    strides = tuple(int(s) for s in window_strides)
+    if isinstance(padding, str):
+        if padding.upper() not in ("SAME", "VALID"):
+            raise ValueError(f"conv_transpose_shape_tuple: padding must be 'SAME', 'VALID' or "
+                             f"(low, high) pairs, got {padding!r}")
+        padding = [_conv_transpose_padding(k, s, padding.upper())
+                   for k, s in zip(rhs[2:], strides)]
+    dilated = tuple(_dilate_size(size, s) for size, s in zip(lhs[2:], strides))
+    canonical = conv_shape_tuple((lhs[0], lhs[1]) + dilated, rhs, (1,) * len(strides), padding)
     out = [0] * len(canonical)
     for size, position in zip(canonical, numbers.out_spec):
         out[position] = size
@@ -151,4 +175,5 @@ def conv_general_dilated_local(lhs, rhs, window_strides, padding, filter_shape,
 
 
 __all__ = ["conv_general_dilated_local", "conv_general_dilated_patches",
-           "conv_general_permutations", "conv_general_shape_tuple", "conv_shape_tuple"]
+           "conv_general_permutations", "conv_general_shape_tuple", "conv_shape_tuple",
+           "conv_transpose_shape_tuple"]

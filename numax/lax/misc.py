@@ -24,7 +24,7 @@ from numax.lax._batch_rules import elementwise_batch
 from numax.lax._rules import INT, SIGNED, elementwise_abstract, random_array
 from numax.lax.contractions import Precision
 from numax.lax.convolution import ConvDimensionNumbers
-from numax.lax.structural import broadcast_in_dim, concatenate, reshape, slice_in_dim
+from numax.lax.structural import concatenate, reshape, slice_in_dim
 from numax.lowering import array_attribute, tensor_type
 from numax.transforms.ad import instantiate
 
@@ -491,40 +491,6 @@ def composite(decomposition, name, version=0):
     return call
 
 
-def ragged_dot(lhs, rhs, group_sizes, precision=None, preferred_element_type=None,
-               group_offset=None):
-    """A grouped matrix product: lhs (m, k) is split into consecutive row groups of
-    `group_sizes` (g,), and group i is multiplied by rhs[i] (rhs is (g, k, n)); rows past
-    sum(group_sizes) give zeros. Computed as every group's product masked to its rows, so
-    it costs g full products."""
-    from numax.lax.contractions import dot_general
-    from numax.lax.cumulative import cumsum
-    from numax.lax.elementwise import bitwise_and, convert_element_type, ge, lt
-    from numax.lax.reductions import reduce_sum
-    from numax.lax.structural import broadcasted_iota
-    from numax.numpy import creation
-    if group_offset is not None:
-        raise NotImplementedError("ragged_dot: group_offset is not supported")
-    lhs, rhs, group_sizes = (creation.asarray(v) for v in (lhs, rhs, group_sizes))
-    if lhs.ndim != 2 or rhs.ndim != 3 or group_sizes.ndim != 1 or \
-            rhs.shape[0] != group_sizes.shape[0] or lhs.shape[1] != rhs.shape[1]:
-        raise ValueError(f"ragged_dot: expected lhs (m, k), rhs (g, k, n) and group_sizes (g,), "
-                         f"got shapes {lhs.shape}, {rhs.shape} and {group_sizes.shape}")
-    if not dtypes.is_integer(group_sizes.dtype):
-        raise TypeError(f"ragged_dot: group_sizes must be integers, got "
-                        f"{group_sizes.dtype.name}")
-    m, groups = lhs.shape[0], rhs.shape[0]
-    ends = cumsum(group_sizes.astype(np.int32), 0)
-    starts = ends - group_sizes.astype(np.int32)
-    rows = broadcasted_iota(np.int32, (m, groups), 0)
-    mask = bitwise_and(ge(rows, broadcast_in_dim(starts, (m, groups), (1,))),
-                       lt(rows, broadcast_in_dim(ends, (m, groups), (1,))))
-    products = dot_general(lhs, rhs, (((1,), (1,)), ((), ())), precision=precision,
-                           preferred_element_type=preferred_element_type)   # (m, g, n)
-    weights = convert_element_type(mask, products.dtype)
-    return reduce_sum(products * broadcast_in_dim(weights, products.shape, (0, 1)), (1,))
-
-
 def with_sharding_constraint(x, shardings):
     """The identity on a pytree of arrays: numax compiles for one device here, where every
     sharding constraint is already met."""
@@ -534,5 +500,5 @@ def with_sharding_constraint(x, shardings):
 __all__ = ["ConvGeneralDilatedDimensionNumbers", "DotDimensionNumbers", "PrecisionLike",
            "broadcast_shapes", "composite", "copy_p", "dtype", "empty", "index_take", "mulhi",
            "mulhi_p", "optimization_barrier", "optimization_barrier_p", "platform_dependent",
-           "platform_index_p", "ragged_dot", "scatter_apply", "shape_as_value", "split", "split_p", "tile",
+           "platform_index_p", "scatter_apply", "shape_as_value", "split", "split_p", "tile",
            "tile_p", "with_sharding_constraint"]

@@ -5,12 +5,12 @@ functions.
 Each is declared once with its shape/dtype rule, lowering, derivative (as partial
 derivatives, from which the builders of lax/elementwise.py make the JVP rule) and example
 inputs; batching is elementwise. A few arguments have no derivative here and say so
-(`not_differentiable_in`): polygamma's integer order m, zeta's exponent x and the incomplete
-gamma functions' shape a. Most lower to one StableHLO or CHLO op (XLA expands the
-CHLO ones with its own approximations, the numbers JAX gets). XLA has no op for the
-regularized incomplete gamma functions, so igamma/igammac lower to a StableHLO while
-loop evaluating the classic series / continued fraction (Cephes' igam/igamc algorithm),
-and bessel_i0e to Cephes' Chebyshev expansions.
+(`not_differentiable_in`): polygamma's integer order m and zeta's exponent x. Most lower
+to one StableHLO or CHLO op (XLA expands the CHLO ones with its own approximations, the
+numbers JAX gets). XLA has no op for the regularized incomplete gamma functions, so
+igamma/igammac lower to a StableHLO while loop evaluating the classic series / continued
+fraction (Cephes' igam/igamc algorithm), and bessel_i0e to Cephes' Chebyshev expansions;
+their derivative in a is lax/gamma_grads.py's igamma_grad_a.
 """
 
 import numpy as np
@@ -325,22 +325,22 @@ def _igamma_dx(out, a, x):
     return exp(sub(mul(sub(a, 1), log(x)), add(x, lgamma(a))))
 
 
-# JAX differentiates P(a, x) in a with an igamma_grad_a primitive (a series / continued
-# fraction carrying d/da); XLA has no such op and numax does not have it yet.
-_IGAMMA_DA = ("the derivative with respect to the shape argument a is not implemented (no "
-              "closed form; XLA has no igamma_grad_a op); only x is differentiable")
+def _igamma_da(out, a, x):
+    """d/da P(a, x) has no closed form: the igamma_grad_a primitive (lax/gamma_grads.py,
+    which builds on this module's expansions, hence the import here) evaluates it."""
+    from numax.lax.gamma_grads import igamma_grad_a
+    return igamma_grad_a(a, x)
 
 
 igamma_p = elementwise("igamma", abstract_eval=elementwise_abstract("igamma", FLOAT),
                        lower=_incomplete_gamma_lower(upper=False),
-                       examples=_incomplete_gamma_examples,
-                       partials=(None, _igamma_dx), not_differentiable_in={0: _IGAMMA_DA})
+                       examples=_incomplete_gamma_examples, partials=(_igamma_da, _igamma_dx))
 # Q = 1 - P, so each partial is the negative of igamma's.
 igammac_p = elementwise("igammac", abstract_eval=elementwise_abstract("igammac", FLOAT),
                         lower=_incomplete_gamma_lower(upper=True),
                         examples=_incomplete_gamma_examples,
-                        partials=(None, lambda out, a, x: neg(_igamma_dx(out, a, x))),
-                        not_differentiable_in={0: _IGAMMA_DA})
+                        partials=(lambda out, a, x: neg(_igamma_da(out, a, x)),
+                                  lambda out, a, x: neg(_igamma_dx(out, a, x))))
 
 
 # ---------------------------------------------------------------- Bessel functions

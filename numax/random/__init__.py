@@ -8,7 +8,7 @@ rejection.py the samplers that loop until they accept.
 """
 
 from numax.random.prng import (PRNGKey, PRNGKeyArray, bits, clone, fold_in, key,  # noqa: F401
-                               key_data, key_impl, split, wrap_key_data)
+                               key_data, key_dtype, key_impl, split, wrap_key_data)
 from numax.random.distributions import (bernoulli, categorical, cauchy, choice,  # noqa: F401
                                         double_sided_maxwell, exponential, gumbel, laplace,
                                         logistic, lognormal, maxwell, multivariate_normal,
@@ -23,7 +23,7 @@ __all__ = [
     "PRNGKey", "PRNGKeyArray", "ball", "bernoulli", "beta", "binomial", "bits", "categorical",
     "cauchy", "chisquare", "choice", "clone", "dirichlet", "double_sided_maxwell",
     "exponential", "f", "fold_in", "gamma", "generalized_normal", "geometric", "gumbel", "key",
-    "key_data", "key_impl", "laplace", "loggamma", "logistic", "lognormal", "maxwell",
+    "key_data", "key_dtype", "key_impl", "laplace", "loggamma", "logistic", "lognormal", "maxwell",
     "multinomial", "multivariate_normal", "normal", "orthogonal", "pareto", "permutation",
     "poisson", "rademacher", "randint", "rayleigh", "split", "t", "triangular",
     "truncated_normal", "uniform", "wald", "weibull_min", "wrap_key_data",

@@ -573,6 +573,15 @@ def wrap_key_data(key_bits_array, *, impl=None):
     return PRNGKeyArray(_resolve_impl(impl), key_bits_array)
 
 
+def key_dtype(impl_spec=None):
+    """The dtype of typed keys of a PRNG implementation (default threefry2x32: key<fry>).
+
+    >>> str(key_dtype("threefry2x32"))
+    'key<fry>'
+    """
+    return KeyDtype(_resolve_impl(impl_spec))
+
+
 def key_impl(keys):
     """The PRNG implementation of `keys` (threefry2x32 for every numax key)."""
     if isinstance(keys, PRNGKeyArray):

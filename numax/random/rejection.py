@@ -7,8 +7,8 @@ The loops are `lax.while_loop`s that run all samples in lock step, each sample's
 advancing only while it still loops, which is what vmap of JAX's one-sample loops does,
 so a key gives JAX's samples. Gamma samples carry JAX's implicit reparameterisation
 gradient with respect to the shape parameter: d sample / d a = -(dP/da)(a, x) / p(x; a),
-P the regularised lower incomplete gamma function, evaluated by its series or continued
-fraction with the a-derivative carried along.
+P the regularised lower incomplete gamma function (lax.random_gamma_grad, whose dP/da is
+lax.igamma_grad_a).
 """
 
 import math
@@ -135,114 +135,13 @@ def _gamma_samples(key, a, log_space):
     return lax.reshape(flat, shape)
 
 
-# ---- the implicit gradient d sample / d a
-
-_GRAD_ITERATIONS = 2000   # a bound on series / continued-fraction terms
-
-
-def _iterate(step, state, converged):
-    """Runs `step` until `converged(state)`, at most _GRAD_ITERATIONS times."""
-    def cond(full):
-        return (full[0] < _GRAD_ITERATIONS) & ~converged(full[1])
-    return while_loop(cond, lambda full: (full[0] + 1, step(full[1])),
-                      (jnp.asarray(0), state))[1]
-
-
-def _series_and_derivative(a, x):
-    """P(a, x) and dP/da by the series P = x**a e**-x / Gamma(a+1) sum_n x**n / (a+1)_n,
-    for x < a + 1."""
-    eps = const(a.dtype, dtypes.finfo(a.dtype).eps)
-
-    def converged(state):
-        _, term, dterm, total, dtotal = state
-        return ~jnp.any((jnp.abs(term) > eps * jnp.abs(total)) |
-                        (jnp.abs(dterm) > eps * jnp.abs(dtotal)))
-
-    def step(state):
-        r, term, dterm, total, dtotal = state
-        r = r + 1
-        dterm = dterm * x / r - term * x / (r * r)       # d/da of term * x / (a + n)
-        term = term * x / r
-        return r, term, dterm, total + term, dtotal + dterm
-
-    zeros, ones = jnp.zeros_like(a), jnp.ones_like(a)
-    _, _, _, total, dtotal = _iterate(step, (a, ones, zeros, ones, zeros), converged)
-    prefactor = jnp.exp(a * jnp.log(x) - x - lax.lgamma(a + 1))
-    dlog_prefactor = jnp.log(x) - lax.digamma(a + 1)
-    return prefactor * total, prefactor * (dtotal + total * dlog_prefactor)
-
-
-def _fraction_and_derivative(a, x):
-    """Q(a, x) = 1 - P and dQ/da by Legendre's continued fraction (the recurrence of
-    numerators p and denominators q, with their a-derivatives), for x >= a + 1."""
-    dtype = a.dtype
-    eps = const(dtype, dtypes.finfo(dtype).eps)
-    tiny = const(dtype, dtypes.finfo(dtype).tiny)
-    big = const(dtype, 2.0 ** 52 if dtype == np.float64 else 2.0 ** 24)
-
-    def converged(state):
-        return ~jnp.any(state[-1] > eps)
-
-    def step(state):
-        y, z, c, p1, p2, q1, q2, dp1, dp2, dq1, dq2, fraction, dfraction, _ = state
-        c = c + 1
-        y = y + 1                       # y = 1 - a + c: dy/da = -1
-        z = z + 2                       # z = x - a + 1 + 2c: dz/da = -1
-        yc = y * c
-        p = p1 * z - p2 * yc
-        q = q1 * z - q2 * yc
-        dp = dp1 * z - p1 - dp2 * yc + p2 * c
-        dq = dq1 * z - q1 - dq2 * yc + q2 * c
-        q_nonzero = q != 0
-        safe_q = jnp.where(q_nonzero, q, 1)
-        ratio = p / safe_q
-        dratio = (dp - ratio * dq) / safe_q
-        change = jnp.where(q_nonzero, jnp.maximum(
-            jnp.abs((fraction - ratio) / ratio),
-            jnp.abs(dfraction - dratio) / jnp.maximum(jnp.abs(dratio), tiny)), 0)
-        fraction = jnp.where(q_nonzero, ratio, fraction)
-        dfraction = jnp.where(q_nonzero, dratio, dfraction)
-        rescale = jnp.abs(p) > big
-        p2, p1, q2, q1, dp2, dp1, dq2, dq1 = (jnp.where(rescale, v / big, v) for v in (
-            p1, p, q1, q, dp1, dp, dq1, dq))
-        return y, z, c, p1, p2, q1, q2, dp1, dp2, dq1, dq2, fraction, dfraction, change
-
-    y = 1 - a
-    z = x + y + 1
-    p1, q1 = x + 1, z * x
-    zeros, ones = jnp.zeros_like(a), jnp.ones_like(a)
-    state = (y, z, zeros, p1, ones, q1, x, zeros, zeros, -x, zeros, p1 / q1,
-             p1 * x / (q1 * q1), ones)
-    state = _iterate(step, state, converged)
-    fraction, dfraction = state[11], state[12]
-    prefactor = jnp.exp(a * jnp.log(x) - x - lax.lgamma(a))
-    dlog_prefactor = jnp.log(x) - lax.digamma(a)
-    return prefactor * fraction, prefactor * (dfraction + fraction * dlog_prefactor)
-
-
-def random_gamma_grad(a, x):
-    """d x / d a for x ~ Gamma(a) held at a fixed quantile: -(dP/da) / (dP/dx)."""
-    use_fraction = (x > 1) & (x > a)
-    # Each branch sees inputs in its own convergent region (the other is discarded).
-    a_series = jnp.where(use_fraction, 1, a)
-    x_series = jnp.where(use_fraction, 0.5, x)
-    a_fraction = jnp.where(use_fraction, a, 1)
-    x_fraction = jnp.where(use_fraction, x, 2)
-    _, dp_series = _series_and_derivative(a_series, x_series)
-    _, dq_fraction = _fraction_and_derivative(a_fraction, x_fraction)
-    dp_da = jnp.where(use_fraction, -dq_fraction, dp_series)
-    safe_x = jnp.where(x > 0, x, 1)
-    log_density = (a - 1) * jnp.log(safe_x) - safe_x - lax.lgamma(a)
-    return jnp.where(x > 0, -dp_da / jnp.exp(log_density), 0)
-
-
 def _gamma_tangent(a, sample, log_space):
     if log_space:
         # d log x / d a = (dx/da) / x; x = exp(log x) may round to 0: use the tiniest float.
         x = jnp.exp(sample)
         x = jnp.where(x == 0, const(a.dtype, dtypes.finfo(a.dtype).tiny), x)
-        return random_gamma_grad(a, x) / x
-    return random_gamma_grad(a, sample)
+        return lax.random_gamma_grad(a, x) / x
+    return lax.random_gamma_grad(a, sample)
 
 
 def _make_gamma(log_space):
