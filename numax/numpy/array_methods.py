@@ -5,6 +5,11 @@ defined: each forwards to the numax.numpy function of the same meaning. `install
 puts them on a class, so concrete arrays and traced values behave identically.
 """
 
+import numpy as np
+
+from numax.array import Array
+from numax.core.abstract import TypedScalar
+from numax.core.trace import Tracer
 from numax.numpy import (at, creation, cumulative, indexing, manipulation, rearrange, reductions,
                          selection, sorting, ufuncs)
 
@@ -30,12 +35,10 @@ def _reflected_operator(function):
 
 
 def _is_operand(value):
-    import numpy as np
-    from numax.array import Array
-    from numax.core.abstract import TypedScalar
-    from numax.core.trace import Tracer
-    return isinstance(value, (Array, Tracer, TypedScalar, int, float, complex, bool, np.ndarray,
-                              np.generic))
+    return isinstance(value, _OPERAND_TYPES)
+
+
+_OPERAND_TYPES = (Array, Tracer, TypedScalar, int, float, complex, bool, np.ndarray, np.generic)
 
 
 _BINARY = {

@@ -17,6 +17,7 @@ from numax.core.abstract import TypedScalar
 from numax.numpy._promote import promote_and_broadcast, as_operand, convert
 
 _PYTHON_SCALARS = (bool, int, float, complex)
+_WEAK_SCALARS = (int, float)
 _INEXACT = frozenset(np.dtype(t) for t in ("float16", "float32", "float64", "complex64",
                                             "complex128")) | {dtypes.bfloat16}
 
@@ -40,13 +41,18 @@ def _unary(name, lax_fn, to_inexact=False, allowed=None, doc=None):
     return function
 
 
-def _binary(name, lax_fn, to_inexact=False, doc=None):
+def _binary(name, lax_fn, to_inexact=False, doc=None, scalar_fast_path=False):
+    """`scalar_fast_path`: lax_fn(x, s) for an inexact array x and a Python int/float s
+    gives what promotion would (s is weak, so it takes x's dtype)."""
     qualified = f"numax.numpy.{name}"
 
     def function(x, y, /):
-        if type(x) is Array and type(y) is Array and x.aval is y.aval and \
-                (not to_inexact or x.aval.dtype in _INEXACT):
-            return lax_fn(x, y)  # the eager fast path: nothing to promote or broadcast
+        if type(x) is Array:  # the eager fast paths: nothing to promote or broadcast
+            if type(y) is Array and x.aval is y.aval and \
+                    (not to_inexact or x.aval.dtype in _INEXACT):
+                return lax_fn(x, y)
+            if scalar_fast_path and type(y) in _WEAK_SCALARS and x.aval.dtype in _INEXACT:
+                return lax_fn(x, y)
         x, y = promote_and_broadcast(x, y, name=qualified)
         if to_inexact and not dtypes.is_inexact(x.dtype if hasattr(x, "dtype") else
                                                  np.asarray(x).dtype):
@@ -83,12 +89,12 @@ def _no_bool_subtract(x, y):
     return lax.sub(x, y)
 
 
-add = _binary("add", _bool_as(lax.add, lax.bitwise_or))
-subtract = _binary("subtract", _no_bool_subtract)
-multiply = _binary("multiply", _bool_as(lax.mul, lax.bitwise_and))
-true_divide = divide = _binary("divide", lambda x, y: lax.div(x, y), to_inexact=True)
-maximum = _binary("maximum", _bool_as(lax.max, lax.bitwise_or))
-minimum = _binary("minimum", _bool_as(lax.min, lax.bitwise_and))
+add = _binary("add", _bool_as(lax.add, lax.bitwise_or), scalar_fast_path=True)
+subtract = _binary("subtract", _no_bool_subtract, scalar_fast_path=True)
+multiply = _binary("multiply", _bool_as(lax.mul, lax.bitwise_and), scalar_fast_path=True)
+true_divide = divide = _binary("divide", lambda x, y: lax.div(x, y), to_inexact=True, scalar_fast_path=True)
+maximum = _binary("maximum", _bool_as(lax.max, lax.bitwise_or), scalar_fast_path=True)
+minimum = _binary("minimum", _bool_as(lax.min, lax.bitwise_and), scalar_fast_path=True)
 arctan2 = _binary("arctan2", lax.atan2, to_inexact=True)
 nextafter = _binary("nextafter", lax.nextafter, to_inexact=True)
 
@@ -334,12 +340,12 @@ def _round_integer(a, factor):
 
 # ---------------------------------------------------------------- comparisons, logic, bits
 
-equal = _binary("equal", lax.eq)
-not_equal = _binary("not_equal", lax.ne)
-less = _binary("less", lax.lt)
-less_equal = _binary("less_equal", lax.le)
-greater = _binary("greater", lax.gt)
-greater_equal = _binary("greater_equal", lax.ge)
+equal = _binary("equal", lax.eq, scalar_fast_path=True)
+not_equal = _binary("not_equal", lax.ne, scalar_fast_path=True)
+less = _binary("less", lax.lt, scalar_fast_path=True)
+less_equal = _binary("less_equal", lax.le, scalar_fast_path=True)
+greater = _binary("greater", lax.gt, scalar_fast_path=True)
+greater_equal = _binary("greater_equal", lax.ge, scalar_fast_path=True)
 
 
 def _logical(lax_fn):
