@@ -25,5 +25,20 @@ from numax.runtime import (default_backend, device_count, devices, local_device_
 from numax import errors, lax, numpy, random, tree_util, tree  # noqa: F401
 from numax import nn  # noqa: F401,E402
 from numax import scipy  # noqa: F401,E402
+from numax.core.config import (check_tracer_leaks, checking_leaks, debug_infs, debug_nans,  # noqa: F401,E402
+                               default_device, default_prng_impl, enable_checks,
+                               explain_cache_misses, legacy_prng_key, log_compiles,
+                               no_execution, no_tracing,
+                               numpy_dtype_promotion, numpy_rank_promotion, threefry_partitionable)
+from numax.core.dtypes import float0  # noqa: F401,E402
+from numax.autodiff import jacrev as jacobian  # noqa: F401,E402
+from numax._environment import (Device, clear_caches, copy_to_host_async, host_count,  # noqa: F401,E402
+                                host_id, host_ids, live_arrays, make_array_from_callback,
+                                make_array_from_process_local_data,
+                                make_array_from_single_device_arrays, print_environment_info,
+                                process_indices, typeof)
+from numax._function_tools import (closure_convert, custom_gradient,  # noqa: F401,E402
+                                   ensure_compile_time_eval, named_call, named_scope)
+from numax import custom_batching, dlpack, image, ops, typing, version  # noqa: F401,E402
 
-__version__ = "0.1.0"
+from numax.version import __version__  # noqa: F401,E402

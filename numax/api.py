@@ -15,7 +15,7 @@ import weakref
 
 import numpy as np
 
-from numax import runtime
+from numax import _checks, runtime
 from numax.runtime import fastpath
 from numax.array import Array, from_host
 from numax.core import dtypes
@@ -24,7 +24,7 @@ from numax.core.config import config
 from numax.core.primitive import Primitive
 from numax.core.pytree import tree_flatten, tree_leaves, tree_map, tree_unflatten
 from numax.core.trace import EVAL_TRACE, Tracer, _state
-from numax.dispatch import argument_device, compile_jaxpr
+from numax.dispatch import argument_device, compile_jaxpr, on_device
 from numax.transforms.staging import closed_over_consts, trace_to_jaxpr
 
 
@@ -261,6 +261,9 @@ def _argnames_to_nums(fun, names):
                  if p.name in names and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
 
 
+live_jit_functions = weakref.WeakSet()  # for numax.clear_caches
+
+
 class JitFunction:
     """A jitted function's staging, compilation and caches. `numax.jit(f)` returns its
     `dispatcher`: jaxlib's C++ dispatch, with `lower`, `eval_shape` and `clear_cache` attached."""
@@ -300,6 +303,7 @@ class JitFunction:
         functools.update_wrapper(self.dispatcher, fun)
         for name in ("lower", "eval_shape", "clear_cache", "_cache_size"):
             setattr(self.dispatcher, name, getattr(self, name))
+        live_jit_functions.add(self)
 
     # ------------------------------------------------------------ call
     def _cache_miss(self, *args, **kwargs):
@@ -313,23 +317,32 @@ class JitFunction:
             return self._bind(args, kwargs, dynamic, leaves, in_tree, static_key), None, False
         arrays = [x if type(x) is Array else _argument_array(x) for x in leaves]
         device = argument_device(arrays)
+        arrays = on_device(arrays, device or runtime.default_device())
         key = (in_tree, tuple(x.aval for x in arrays), static_key, config.semantic_key(), device)
         entry = self._cache.get(key)
         if entry is None:
+            _checks.explain_cache_miss(_name(self.fun), key, list(self._cache))
             entry = self._cache[key] = self._compile(args, kwargs, in_tree, arrays, device)
         kept = arrays if entry.all_kept else [arrays[i] for i in entry.kept]
+        if config.python_dispatch:
+            _checks.before_run(f"jit({_name(self.fun)})")
         outs = entry.program.run(entry.consts + kept)
         result = tree_unflatten(entry.out_tree, outs)
-        return result, self._replay_record(entry, dynamic, leaves, result, outs), False
+        if config.python_dispatch:  # checked calls are never replayed by the C++ dispatch
+            _checks.check_jit_outputs(_name(self.fun), entry.jaxpr, entry.consts + arrays, outs)
+            return result, None, False
+        return result, self._replay_record(entry, dynamic, leaves, arrays, result, outs), False
 
     @staticmethod
-    def _replay_record(entry, dynamic, leaves, result, outs):
+    def _replay_record(entry, dynamic, leaves, arrays, result, outs):
         """The C++ dispatch's record for this call, if it flattens the arguments and the
         result exactly as numax did (a pytree node it does not know makes it differ)."""
         in_leaves, _ = fastpath.flatten(dynamic)
         out_leaves, out_treedef = fastpath.flatten(result)
         if not (_same_objects(in_leaves, leaves) and _same_objects(out_leaves, outs)):
             return None
+        if any(type(x) is Array and x is not y for x, y in zip(leaves, arrays)):
+            return None  # an argument was moved to the computation's device
         kept = set(entry.kept)
         return fastpath.replay_record(
             entry.program.executable, entry.consts,
@@ -385,7 +398,9 @@ class JitFunction:
 
     def trace(self, args, kwargs, in_tree, in_avals):
         flat, store = self._flat_function(args, kwargs, in_tree)
+        tracers_before = _checks.before_trace(_name(self.fun))
         closed, consts = trace_to_jaxpr(flat, in_avals)
+        _checks.after_trace(_name(self.fun), closed, tracers_before)
         return closed, consts, store["out_tree"]
 
     def _donated_leaves(self, args, kwargs):
@@ -530,6 +545,7 @@ class Compiled:
         self._program = compile_jaxpr(lowered.jaxpr, device)
 
     def __call__(self, *args, **kwargs):
+        _checks.before_run(f"jit({_name(self.lowered._jit.fun)})")
         dynamic, _ = self.lowered._jit._dynamic(args, kwargs)
         leaves, in_tree = tree_flatten(dynamic)
         if in_tree != self.lowered.in_tree:

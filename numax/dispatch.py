@@ -10,7 +10,7 @@ abstract evaluation gave.
 
 import functools
 
-from numax import runtime
+from numax import _checks, runtime
 from numax.array import Array, from_host
 from numax.core.abstract import TypedScalar
 from numax.core.ir import ClosedJaxpr, Equation, Jaxpr, Var
@@ -44,6 +44,7 @@ class CompiledProgram:
 
 def compile_jaxpr(closed_jaxpr, device, committed=False, donated=(), name="main_module"):
     lowered = lower_module(closed_jaxpr, name=name, donated=donated, platform=device.platform)
+    _checks.log_compile(name, closed_jaxpr.in_avals, device.platform)
     out_avals = tuple(closed_jaxpr.out_avals)
     executable = runtime.compile_module(lowered.text, [device], out_avals,
                                         host_callbacks=lowered.host_callbacks,
@@ -92,11 +93,19 @@ def argument_device(arrays):
     return device
 
 
+def on_device(arrays, device):
+    """`arrays` with the uncommitted ones that live elsewhere copied to `device` (where
+    the computation runs; committed arrays are there already)."""
+    return [a if a._committed or a._device == device else
+            runtime.rewrap(runtime.copy_to_device(a, device, a.aval), a.aval, False)
+            for a in arrays]
+
+
 _eager_cache = {}
 _eager_dispatchers = {}
 
 
-def apply_primitive(primitive, *args, **params):
+def apply_primitive(primitive, args, params):
     """Eager execution of one primitive (the EvalTrace's default implementation).
 
     This is the eager hot path. Each (primitive, params) has a C++ dispatcher that replays
@@ -123,13 +132,20 @@ def _eager_miss(primitive, params, *args):
     dispatcher; returns the result and the record for replaying such calls."""
     arrays = [to_array(x) for x in args]
     device = argument_device(arrays)
+    target = device or runtime.default_device()
+    arrays = on_device(arrays, target)
     avals = tuple(x.aval for x in arrays)
-    key = (primitive, tuple(params.items()), avals, device)
+    key = (primitive, tuple(params.items()), avals, target, device is not None)
     program = _eager_cache.get(key)
     if program is None:
         program = _eager_cache[key] = _compile_primitive(primitive, params, avals, device)
+    if config.python_dispatch:
+        _checks.before_run(primitive.name)
     outs = program.run(arrays)
     result = outs if primitive.multiple_results else outs[0]
+    if config.python_dispatch:  # checked calls are never replayed by the C++ dispatch
+        _checks.check_outputs(primitive.name, outs)
+        return result, None, False
     if any(x is not y for x, y in zip(args, arrays)):
         return result, None, False  # host values: numax types them, not the dispatcher
     _, out_treedef = runtime.fastpath.flatten(result)
@@ -160,7 +176,7 @@ def _mirror_config():
     runtime.fastpath.set_config_states(
         config.global_value("jax_enable_x64"), config.thread_override("jax_enable_x64"),
         config.global_value("jax_disable_jit"), config.thread_override("jax_disable_jit"),
-        config.semantic_key())
+        config.dispatch_key())
 
 
 _mirror_config()

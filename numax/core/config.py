@@ -1,9 +1,11 @@
 """Configuration flags: `numax.config.update(name, value)` and `numax.config.<name>`.
 
-Owns the small set of options whose value changes what a program means (x64 mode,
-platforms, disable_jit, default matmul precision). A flag is read only where it
-changes meaning: dtype canonicalisation and the jit cache key read `x64_enabled`;
-nothing else is threaded through the IR. Unknown names are errors.
+Owns the options whose value changes what a program means (x64 mode, platforms,
+disable_jit, default matmul precision, promotion rules, default device), the debugging
+options (NaN/inf checks, compile logging, leak and type checks), and the `with` blocks
+that set them for a thread. A flag is read only where it changes meaning: dtype
+canonicalisation and the jit cache key read `x64_enabled`; the debugging checks live
+in numax/_checks.py; nothing is threaded through the IR. Unknown names are errors.
 """
 
 import contextlib
@@ -43,6 +45,31 @@ def _precision(name, value):
     return value
 
 
+def _choice(*choices):
+    def validate(name, value):
+        if value not in choices:
+            raise ValueError(f"config option {name!r} takes one of {choices}, got {value!r}")
+        return value
+    return validate
+
+
+def _only(supported, reason):
+    def validate(name, value):
+        if value != supported:
+            raise NotImplementedError(f"{name}={value!r} is not supported: {reason}")
+        return value
+    return validate
+
+
+def _device(name, value):
+    if value is None or isinstance(value, str):
+        return value or None
+    if not (hasattr(value, "platform") and hasattr(value, "id")):
+        raise TypeError(f"config option {name!r} takes a device, a platform name or None, "
+                        f"got {value!r}")
+    return value
+
+
 _FLAGS = {f.name: f for f in (
     _Flag("jax_enable_x64", False, _bool, "64-bit default dtypes instead of 32-bit"),
     _Flag("jax_platforms", None, _optional_str,
@@ -54,7 +81,36 @@ _FLAGS = {f.name: f for f in (
           lambda n, v: v if v in ("allow", "warn", "raise") else
           (_ for _ in ()).throw(ValueError(f"{n} takes 'allow', 'warn' or 'raise', got {v!r}")),
           "what implicit rank promotion in numpy-style broadcasting does"),
+    _Flag("jax_numpy_dtype_promotion", "standard", _choice("standard", "strict"),
+          "'strict' makes implicit promotion between different dtypes an error"),
+    _Flag("jax_default_device", None, _device,
+          "device (or platform name) that new arrays and uncommitted computations use"),
+    _Flag("jax_debug_nans", False, _bool,
+          "raise FloatingPointError when an operation or jitted call produces a NaN"),
+    _Flag("jax_debug_infs", False, _bool,
+          "raise FloatingPointError when an operation or jitted call produces an infinity"),
+    _Flag("jax_log_compiles", False, _bool, "log (WARNING) every XLA compilation"),
+    _Flag("jax_explain_cache_misses", False, _bool,
+          "log (WARNING) why a jitted call had to be traced again"),
+    _Flag("jax_check_tracer_leaks", False, _bool,
+          "after tracing a jitted function, raise if a tracer is still referenced"),
+    _Flag("jax_enable_checks", False, _bool,
+          "type-check every program jit stages (slow; for debugging numax)"),
+    _Flag("jax_no_tracing", False, _bool, "raise if a function is traced"),
+    _Flag("jax_no_execution", False, _bool, "raise if a compiled program is run"),
+    _Flag("jax_threefry_partitionable", True, _only(True, "numax implements only the "
+                                                        "partitionable threefry key derivation"),
+          "threefry random bits that do not depend on how the computation is sharded"),
+    _Flag("jax_legacy_prng_key", "allow", _choice("allow", "warn", "error"),
+          "what passing a raw uint32 key (not a numax.random.key) to a random function does"),
+    _Flag("jax_default_prng_impl", "threefry2x32",
+          _only("threefry2x32", "numax implements only the threefry2x32 PRNG"),
+          "the PRNG implementation behind numax.random keys"),
 )}
+
+# Options that force every jitted or eager call through Python (whose checks they need);
+# the C++ dispatch keys on them, so calls made while they are off stay on the fast path.
+_PYTHON_DISPATCH_FLAGS = ("jax_debug_nans", "jax_debug_infs", "jax_no_execution")
 
 
 def _initial_values():
@@ -78,6 +134,9 @@ class Config:
         # Hot-path mirrors, read directly by dtype canonicalisation and the jit cache key.
         object.__setattr__(self, "x64_enabled", self._values["jax_enable_x64"])
         object.__setattr__(self, "jit_disabled", self._values["jax_disable_jit"])
+        object.__setattr__(self, "python_dispatch", False)
+        object.__setattr__(self, "default_device", None)
+        object.__setattr__(self, "strict_dtype_promotion", False)
 
     def _check(self, name):
         if name not in _FLAGS:
@@ -103,7 +162,13 @@ class Config:
     def semantic_key(self):
         """The values of the options that change what a staged program computes."""
         return (self.x64_enabled, self.read("jax_default_matmul_precision"),
-                self.read("jax_numpy_rank_promotion"))
+                self.read("jax_numpy_rank_promotion"), self.read("jax_numpy_dtype_promotion"),
+                self.read("jax_default_device"), self.read("jax_legacy_prng_key"))
+
+    def dispatch_key(self):
+        """What the C++ dispatch keys on: the semantic options, plus the options under
+        which calls must run through Python."""
+        return self.semantic_key() + (self.python_dispatch,)
 
     def global_value(self, name):
         return self._values[name]
@@ -123,6 +188,11 @@ class Config:
     def _refresh(self):
         object.__setattr__(self, "x64_enabled", self.read("jax_enable_x64"))
         object.__setattr__(self, "jit_disabled", self.read("jax_disable_jit"))
+        object.__setattr__(self, "python_dispatch",
+                           any(self.read(name) for name in _PYTHON_DISPATCH_FLAGS))
+        object.__setattr__(self, "default_device", self.read("jax_default_device"))
+        object.__setattr__(self, "strict_dtype_promotion",
+                           self.read("jax_numpy_dtype_promotion") == "strict")
         for listener in self._listeners:
             listener()
 
@@ -174,3 +244,55 @@ def disable_jit(disable=True):
 
 def default_matmul_precision(precision):
     return config.override("jax_default_matmul_precision", precision)
+
+
+def _context(option, doc):
+    def manager(new_value=True):
+        return config.override(option, new_value)
+    manager.__doc__ = doc
+    return manager
+
+
+numpy_rank_promotion = _context(
+    "jax_numpy_rank_promotion",
+    "`with numpy_rank_promotion('raise'):` makes implicit rank promotion an error ('warn': a warning).")
+numpy_dtype_promotion = _context(
+    "jax_numpy_dtype_promotion",
+    "`with numpy_dtype_promotion('strict'):` makes promotion between different dtypes an error.")
+debug_nans = _context("jax_debug_nans",
+                      "`with debug_nans():` raises FloatingPointError where a NaN is produced.")
+debug_infs = _context("jax_debug_infs",
+                      "`with debug_infs():` raises FloatingPointError where an inf is produced.")
+log_compiles = _context("jax_log_compiles", "`with log_compiles():` logs every compilation.")
+explain_cache_misses = _context("jax_explain_cache_misses",
+                                "`with explain_cache_misses():` logs why jit traced again.")
+check_tracer_leaks = _context("jax_check_tracer_leaks",
+                              "`with check_tracer_leaks():` raises on tracers that outlive jit tracing.")
+checking_leaks = check_tracer_leaks
+enable_checks = _context("jax_enable_checks",
+                         "`with enable_checks():` type-checks every program jit stages.")
+threefry_partitionable = _context(
+    "jax_threefry_partitionable",
+    "numax's threefry is always partitionable: True is a no-op, False raises NotImplementedError.")
+legacy_prng_key = _context(
+    "jax_legacy_prng_key",
+    "`with legacy_prng_key('error'):` raw uint32 keys given to numax.random raise ('warn': warn).")
+default_prng_impl = _context(
+    "jax_default_prng_impl", "Only 'threefry2x32' is implemented; other names raise.")
+
+
+def default_device(device):
+    """`with default_device(device):` new arrays and uncommitted computations use `device`
+    (a Device, a platform name such as 'cpu', or None for the backend's first device)."""
+    return config.override("jax_default_device", device)
+
+
+def no_tracing():
+    """`with no_tracing():` raises RuntimeError if a jitted function is traced in the block
+    (calls that hit the compile cache are fine)."""
+    return config.override("jax_no_tracing", True)
+
+
+def no_execution():
+    """`with no_execution():` raises RuntimeError if a compiled program runs in the block."""
+    return config.override("jax_no_execution", True)

@@ -314,6 +314,34 @@ def _join_all(nodes, dtypes):
     return result
 
 
+def _checked_promote(pairs):
+    if config.strict_dtype_promotion:
+        _check_strict(pairs)
+    return _promote(pairs)
+
+
+def _check_strict(pairs):
+    """jax_numpy_dtype_promotion='strict': operands must share one strong dtype; weak
+    (Python) scalars may join it only within their kind or above it (int -> any number,
+    float -> any inexact type, complex -> complex)."""
+    strong = {d for d, weak in pairs if not weak}
+    allowed = len(strong) <= 1
+    if allowed and strong:
+        target = next(iter(strong))
+        for d, weak in pairs:
+            if weak and not (
+                    (is_integer(d) and (is_integer(target) or issubdtype(target, np.inexact)))
+                    or (issubdtype(d, np.floating) and issubdtype(target, np.inexact))
+                    or (is_complex(d) and is_complex(target))):
+                allowed = False
+    if not allowed:
+        names = ", ".join(repr(str(d)) for d, _ in pairs)
+        raise TypePromotionError(
+            f"Input dtypes ({names}) have no available implicit dtype promotion path when "
+            "jax_numpy_dtype_promotion=strict. Try explicitly casting inputs to the desired "
+            "output type, or set jax_numpy_dtype_promotion=standard.")
+
+
 def _promote(pairs):
     """The (canonical dtype, weak) that a list of (raw dtype, weak) promotes to."""
     first = pairs[0][0]
@@ -334,7 +362,7 @@ def _promote(pairs):
     return canonicalize_dtype(dtype), weak
 
 
-# (x64, dtype_1, weak_1, dtype_2, weak_2, ...) -> (canonical dtype, weak)
+# (x64, strict, dtype_1, weak_1, dtype_2, weak_2, ...) -> (canonical dtype, weak)
 _result_cache = {}
 
 
@@ -350,18 +378,19 @@ def result_type(*args, return_weak_type_flag=False):
     if len(args) == 2:  # the binary-operator hot path
         da, wa = _promotion_input(args[0])
         db, wb = _promotion_input(args[1])
-        key = (config.x64_enabled, da, wa, db, wb)
+        key = (config.x64_enabled, config.strict_dtype_promotion, da, wa, db, wb)
         try:
             out = _result_cache[key]
         except KeyError:
-            out = _result_cache[key] = _promote([(da, wa), (db, wb)])
+            out = _result_cache[key] = _checked_promote([(da, wa), (db, wb)])
     else:
         pairs = [_promotion_input(x) for x in args]
-        key = (config.x64_enabled, *(item for pair in pairs for item in pair))
+        key = (config.x64_enabled, config.strict_dtype_promotion,
+               *(item for pair in pairs for item in pair))
         try:
             out = _result_cache[key]
         except KeyError:
-            out = _result_cache[key] = _promote(pairs)
+            out = _result_cache[key] = _checked_promote(pairs)
     return out if return_weak_type_flag else out[0]
 
 
@@ -372,6 +401,8 @@ def promote_types(a, b):
     and a weak result is the 64-bit Python default (promote_types(int, float) is float64).
     """
     a_in, b_in = [(np.dtype(t), _is_weak_python_type(t)) for t in (a, b)]
+    if config.strict_dtype_promotion:
+        _check_strict([a_in, b_in])
     node = _join_all([_node(d, w) for d, w in (a_in, b_in)], [a_in[0], b_in[0]])
     if node in _WEAK_NODES:
         return np.dtype({_I_WEAK: int, _F_WEAK: float, _C_WEAK: complex}[node])

@@ -69,7 +69,7 @@ class Primitive:
     def bind(self, *args, **params):
         trace = trace_module._state.trace
         if trace is trace_module.EVAL_TRACE and self._impl is None:
-            return trace_module._default_impl[0](self, *args, **params)  # eager fast path
+            return trace_module._default_impl[0](self, args, params)  # eager fast path
         return trace.process_primitive(self, args, params)
 
     def __repr__(self):

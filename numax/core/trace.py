@@ -44,7 +44,7 @@ class EvalTrace(Trace):
     def process_primitive(self, primitive, args, params):
         impl = primitive._impl
         if impl is None:  # the default implementation rejects tracers itself, cheaply
-            return _default_impl[0](primitive, *args, **params)
+            return _default_impl[0](primitive, args, params)
         for arg in args:
             if isinstance(arg, Tracer):
                 raise_escaped(arg)
@@ -56,7 +56,7 @@ _default_impl = [None]
 
 
 def set_default_impl(impl):
-    """Installs `impl(primitive, *args, **params)`, the eager path of primitives that
+    """Installs `impl(primitive, args, params)`, the eager path of primitives that
     declare no `impl` of their own (numax.dispatch: compile once, then run)."""
     _default_impl[0] = impl
 

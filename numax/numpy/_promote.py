@@ -9,6 +9,7 @@ fast path (two arrays of the same aval) does no work at all, which keeps eager
 """
 
 import operator
+import warnings
 
 import numpy as np
 
@@ -16,6 +17,7 @@ from numax import lax
 from numax.array import Array
 from numax.core import dtypes
 from numax.core.abstract import TypedScalar
+from numax.core.config import config
 from numax.core.trace import Tracer
 
 _PYTHON_SCALARS = (bool, int, float, complex)
@@ -120,7 +122,29 @@ def promote_and_broadcast(*args, name="argument"):
     args = promote(*args, name=name)
     shapes = [np.shape(a) for a in args]
     shape = broadcast_shapes(*shapes)
-    return [a if (s == shape or s == ()) else broadcast_to(a, shape) for a, s in zip(args, shapes)]
+    out = []
+    for a, s in zip(args, shapes):
+        if s == shape or s == ():
+            out.append(a)
+        else:
+            if len(s) != len(shape):
+                _check_rank_promotion(shapes, name)
+            out.append(broadcast_to(a, shape))
+    return out
+
+
+def _check_rank_promotion(shapes, name):
+    """Honours jax_numpy_rank_promotion when non-scalar operands of different ranks meet."""
+    mode = config.read("jax_numpy_rank_promotion")
+    if mode == "allow":
+        return
+    message = (f"{name}: operands could not be broadcast together with shapes "
+               f"{' '.join(str(tuple(s)) for s in shapes)} and with the config option "
+               f"jax_numpy_rank_promotion={mode!r} (implicit rank promotion); add the missing "
+               "leading axes explicitly, e.g. with reshape or expand_dims")
+    if mode == "raise":
+        raise ValueError(message)
+    warnings.warn(message, stacklevel=4)
 
 
 def ensure_array(x):

@@ -19,6 +19,7 @@ Distributions live in distributions.py and rejection.py; nothing here knows them
 """
 
 import operator
+import warnings
 
 import numpy as np
 
@@ -525,6 +526,19 @@ def _check_raw_key_data(name, data):
     return data
 
 
+def _legacy_key_used(name):
+    """Honours jax_legacy_prng_key for a raw uint32 key given to a random function."""
+    mode = config.read("jax_legacy_prng_key")
+    if mode == "allow":
+        return
+    message = (f"{name}: a legacy uint32 key array was passed as a key. Create keys with "
+               "numax.random.key(); if a raw key was intended, set "
+               "numax.config.update('jax_legacy_prng_key', 'allow').")
+    if mode == "error":
+        raise ValueError(message)
+    warnings.warn(message, UserWarning, stacklevel=4)
+
+
 def unwrap_key(name, key, *, allow_batch=False):
     """(raw key data, whether `key` was typed). Raises JAX's errors for anything that is
     not one key (unless allow_batch)."""
@@ -532,6 +546,7 @@ def unwrap_key(name, key, *, allow_batch=False):
         data, typed = key._base_array, True
     else:
         data, typed = _check_raw_key_data(name, key), False
+        _legacy_key_used(name)
     if not allow_batch and np.ndim(data) != 1:
         shape = np.shape(data)[:-1]
         raise TypeError(f"{name} accepts a single key, but was given a key array of shape "

@@ -7,9 +7,9 @@ with their probes, in shared/reference/jaxlib_runtime.md.
 """
 
 from numax.runtime.client import (  # noqa: F401
-    Backend, BackendError, JAXLIB_VERSION, XLA_CLIENT_VERSION, backend_of, backends,
+    DEVICE_TYPE, Backend, BackendError, JAXLIB_VERSION, XLA_CLIENT_VERSION, backend_of, backends,
     default_backend, default_device, device_count, devices, get_backend, local_device_count,
-    live_buffer_count, local_devices, process_count, process_index)
+    live_arrays, live_buffer_count, local_devices, process_count, process_index)
 from numax.runtime.buffers import (  # noqa: F401
     ARRAY_TYPE, DeletedBufferError, array_device, buffer_device, copy_to_device, fetch, put,
     rewrap, sharding_for, to_dlpack)

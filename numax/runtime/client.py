@@ -19,6 +19,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 import jaxlib  # noqa: E402
 from jaxlib import xla_client as xc  # noqa: E402
 
+from numax.core.config import config  # noqa: E402  (a leaf module: no cycle)
+
 JAXLIB_VERSION = tuple(int(p) for p in jaxlib.__version__.split(".")[:3])
 XLA_CLIENT_VERSION = xc._version
 
@@ -122,7 +124,6 @@ _ALIASES = {"gpu": "cuda", "host": "cpu"}
 
 
 def _requested_platforms():
-    from numax.core.config import config  # config is a leaf module: no cycle
     requested = config.read("jax_platforms")
     if not requested:
         return None
@@ -193,7 +194,14 @@ def local_device_count(backend=None):
 
 
 def default_device():
-    return get_backend().devices[0]
+    """The device of new arrays and uncommitted computations: `jax_default_device` (a
+    device or a platform name) when set, else the first device of the default backend."""
+    chosen = config.default_device
+    if chosen is None:
+        return get_backend().devices[0]
+    if isinstance(chosen, str):
+        return get_backend(chosen).devices[0]
+    return chosen
 
 
 def backend_of(device):
@@ -208,6 +216,14 @@ def process_count():
     return 1
 
 
+def live_arrays(backend=None):
+    """The arrays the backend's client still holds (numax Arrays, internal ones included)."""
+    return list(get_backend(backend).client.live_arrays())
+
+
+DEVICE_TYPE = xc.Device
+
+
 def live_buffer_count(backend=None):
     """Number of device arrays the backend's client still holds (for leak checks)."""
-    return len(get_backend(backend).client.live_arrays())
+    return len(live_arrays(backend))

@@ -86,6 +86,10 @@ def compile_module(text, devices, out_avals, host_callbacks=(), committed=True):
     device = devices[0]
     client = device.client
     options = xc.CompileOptions()
+    # Without an explicit assignment XLA runs a one-replica program on the client's first
+    # device, whatever device it was compiled for.
+    options.executable_build_options.device_assignment = xc.DeviceAssignment.create(
+        np.array([[device.id]]))
     if host_callbacks:
         from numax.runtime.callbacks import compile_with_callbacks
         return compile_with_callbacks(text, devices, out_avals, host_callbacks, options, committed)

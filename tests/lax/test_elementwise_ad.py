@@ -252,12 +252,8 @@ def test_not_differentiable_primitives_give_float0_or_zero_tangents():
 
 
 def test_partially_differentiable_special_functions_say_which_argument():
-    a, x = np.array([1.5, 2.0]), np.array([0.5, 3.0])
+    x = np.array([0.5, 3.0])
     with numax.enable_x64():
-        for f in (lax.igamma, lax.igammac):
-            with pytest.raises(NotImplementedError, match="shape argument a"):
-                numax.grad(lambda a: _total(f(a, x)))(a)
-            numax.grad(lambda x: _total(f(a, x)))(x)                 # x is fine
         with pytest.raises(NotImplementedError, match="polygamma.*order m"):
             numax.grad(lambda m: _total(lax.polygamma(m, x)))(np.array([1.0, 2.0]))
         with pytest.raises(NotImplementedError, match="zeta.*respect to x"):
