@@ -18,6 +18,7 @@ from numax.numpy._promote import promote_and_broadcast, as_operand, convert
 
 _PYTHON_SCALARS = (bool, int, float, complex)
 _WEAK_SCALARS = (int, float)
+_BOOL = np.dtype(bool)
 _INEXACT = frozenset(np.dtype(t) for t in ("float16", "float32", "float64", "complex64",
                                             "complex128")) | {dtypes.bfloat16}
 
@@ -41,17 +42,23 @@ def _unary(name, lax_fn, to_inexact=False, allowed=None, doc=None):
     return function
 
 
-def _binary(name, lax_fn, to_inexact=False, doc=None, scalar_fast_path=False):
-    """`scalar_fast_path`: lax_fn(x, s) for an inexact array x and a Python int/float s
-    gives what promotion would (s is weak, so it takes x's dtype)."""
+def _binary(name, lax_fn, to_inexact=False, doc=None, primitive=None):
+    """`primitive`: the lax primitive lax_fn binds on two non-bool arrays of one type. With
+    it, eager calls on such arrays bind it directly, and an inexact array with a Python
+    int/float (weak, so it takes the array's dtype) goes to lax_fn without promotion."""
     qualified = f"numax.numpy.{name}"
 
     def function(x, y, /):
         if type(x) is Array:  # the eager fast paths: nothing to promote or broadcast
-            if type(y) is Array and x.aval is y.aval and \
-                    (not to_inexact or x.aval.dtype in _INEXACT):
-                return lax_fn(x, y)
-            if scalar_fast_path and type(y) in _WEAK_SCALARS and x.aval.dtype in _INEXACT:
+            if type(y) is Array and x.aval is y.aval:
+                dtype = x.aval.dtype
+                if primitive is not None and dtype is not _BOOL and \
+                        (not to_inexact or dtype in _INEXACT):
+                    return primitive.bind(x, y)
+                if not to_inexact or dtype in _INEXACT:
+                    return lax_fn(x, y)
+            elif primitive is not None and type(y) in _WEAK_SCALARS and \
+                    x.aval.dtype in _INEXACT:
                 return lax_fn(x, y)
         x, y = promote_and_broadcast(x, y, name=qualified)
         if to_inexact and not dtypes.is_inexact(x.dtype if hasattr(x, "dtype") else
@@ -79,7 +86,7 @@ def _materialize(x):
 
 def _bool_as(numeric_fn, bool_fn):
     """On bool operands NumPy's add/multiply are logical or/and; lax's arithmetic is not."""
-    return lambda x, y: bool_fn(x, y) if x.dtype == np.bool_ else numeric_fn(x, y)
+    return lambda x, y: bool_fn(x, y) if x.dtype == _BOOL else numeric_fn(x, y)
 
 
 def _no_bool_subtract(x, y):
@@ -89,12 +96,12 @@ def _no_bool_subtract(x, y):
     return lax.sub(x, y)
 
 
-add = _binary("add", _bool_as(lax.add, lax.bitwise_or), scalar_fast_path=True)
-subtract = _binary("subtract", _no_bool_subtract, scalar_fast_path=True)
-multiply = _binary("multiply", _bool_as(lax.mul, lax.bitwise_and), scalar_fast_path=True)
-true_divide = divide = _binary("divide", lambda x, y: lax.div(x, y), to_inexact=True, scalar_fast_path=True)
-maximum = _binary("maximum", _bool_as(lax.max, lax.bitwise_or), scalar_fast_path=True)
-minimum = _binary("minimum", _bool_as(lax.min, lax.bitwise_and), scalar_fast_path=True)
+add = _binary("add", _bool_as(lax.add, lax.bitwise_or), primitive=lax.add_p)
+subtract = _binary("subtract", _no_bool_subtract, primitive=lax.sub_p)
+multiply = _binary("multiply", _bool_as(lax.mul, lax.bitwise_and), primitive=lax.mul_p)
+true_divide = divide = _binary("divide", lax.div, to_inexact=True, primitive=lax.div_p)
+maximum = _binary("maximum", _bool_as(lax.max, lax.bitwise_or), primitive=lax.max_p)
+minimum = _binary("minimum", _bool_as(lax.min, lax.bitwise_and), primitive=lax.min_p)
 arctan2 = _binary("arctan2", lax.atan2, to_inexact=True)
 nextafter = _binary("nextafter", lax.nextafter, to_inexact=True)
 
@@ -340,12 +347,12 @@ def _round_integer(a, factor):
 
 # ---------------------------------------------------------------- comparisons, logic, bits
 
-equal = _binary("equal", lax.eq, scalar_fast_path=True)
-not_equal = _binary("not_equal", lax.ne, scalar_fast_path=True)
-less = _binary("less", lax.lt, scalar_fast_path=True)
-less_equal = _binary("less_equal", lax.le, scalar_fast_path=True)
-greater = _binary("greater", lax.gt, scalar_fast_path=True)
-greater_equal = _binary("greater_equal", lax.ge, scalar_fast_path=True)
+equal = _binary("equal", lax.eq, primitive=lax.eq_p)
+not_equal = _binary("not_equal", lax.ne, primitive=lax.ne_p)
+less = _binary("less", lax.lt, primitive=lax.lt_p)
+less_equal = _binary("less_equal", lax.le, primitive=lax.le_p)
+greater = _binary("greater", lax.gt, primitive=lax.gt_p)
+greater_equal = _binary("greater_equal", lax.ge, primitive=lax.ge_p)
 
 
 def _logical(lax_fn):
