@@ -2,10 +2,10 @@
 
 Invariants: every StagingTracer of a live trace has a `var` defined by an input or an
 equation of that trace. Values that are not this trace's tracers become inputs of the
-program: Python and NumPy scalars become inline `Literal`s; arrays and tracers of
-enclosing traces (closures over outer transformations) become constant variables,
-which `trace_to_jaxpr` reports so callers can pass them as explicit arguments. Knows
-no primitive by name.
+program: Python, NumPy and concrete numax scalars become inline `Literal`s; arrays and
+tracers of enclosing traces (closures over outer transformations) become constant
+variables, which `trace_to_jaxpr` reports so callers can pass them as explicit
+arguments. Knows no primitive by name.
 """
 
 import numpy as np
@@ -55,6 +55,10 @@ class StagingTrace(Trace):
             dtype, weak = dtypes.dtype_and_weak_type(value)
             return Literal(np.asarray(value, dtype), ShapedArray((), dtype, weak))
         aval = getattr(value, "aval", None)
+        if aval is not None and not aval.shape:
+            # A concrete scalar (an Array: tracers were handled above) is inlined like a
+            # Python scalar: it then costs the program no argument and no loop-carried value.
+            return Literal(np.asarray(value), aval)
         if aval is None:
             array = np.asarray(value)
             dtype, weak = dtypes.dtype_and_weak_type(array)
