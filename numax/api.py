@@ -154,6 +154,21 @@ def _jit_batch(args, dims, *, name, jaxpr):
     return outs, [0 if d is not None else None for d in out_dims]
 
 
+def _jit_dce(used_outputs, *, name, jaxpr):
+    """Only the used outputs, and the inputs they need, with the sub-program pruned."""
+    from numax.core.ir import ClosedJaxpr, Jaxpr, dce
+    inner = jaxpr.jaxpr
+    outvars = [v for v, used in zip(inner.outvars, used_outputs) if used]
+    pruned = dce(Jaxpr(inner.constvars, inner.invars, outvars, inner.eqns))
+    needed = _used_inputs(pruned)
+    used_inputs = [v in needed for v in inner.invars]
+    if all(used_outputs) and all(used_inputs) and pruned.eqns == inner.eqns:
+        return used_inputs, {"name": name, "jaxpr": jaxpr}
+    narrowed = Jaxpr(pruned.constvars, [v for v in inner.invars if v in needed], outvars,
+                     pruned.eqns)
+    return used_inputs, {"name": name, "jaxpr": ClosedJaxpr(narrowed, jaxpr.consts)}
+
+
 jit_p = Primitive(
     "jit",
     abstract_eval=lambda *avals, name, jaxpr: list(jaxpr.out_avals),
@@ -161,6 +176,7 @@ jit_p = Primitive(
     multiple_results=True,
     jvp=_jit_jvp,
     partial_eval=_jit_partial_eval,
+    dce=_jit_dce,
     transpose=_jit_transpose,
     batch=_jit_batch,
     examples=_jit_examples,

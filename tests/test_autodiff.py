@@ -3,6 +3,7 @@ linear_transpose, custom rules, checkpoint — against finite differences and an
 derivatives, along several routes that must agree."""
 
 import functools
+import re
 
 import numpy as np
 import pytest
@@ -259,3 +260,32 @@ def test_jacobians_of_pytrees_agree_and_match_shapes():
     assert forward["a"]["y"].shape == (3, 2, 2) and forward["b"]["x"].shape == (3,)
     for a, b in zip(numax.tree.leaves(forward), numax.tree.leaves(reverse)):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-6)
+
+
+def _unused_values(module_text):
+    """SSA results in a StableHLO module that nothing uses (`%v:n = ...` has results %v#k)."""
+    unused = []
+    for name, count in re.findall(r"^\s*(%\w+)(?::(\d+))? = ", module_text, re.M):
+        results = [f"{name}#{k}" for k in range(int(count))] if count else [name]
+        unused += [r for r in results
+                   if not re.search(re.escape(r) + r"(?![\w#])(?!\s*(?::\d+)?\s*=)", module_text)]
+    return unused
+
+
+def test_grad_program_has_no_dead_code_and_no_host_round_trips():
+    def loss(params, x, y):
+        for w, b in params[:-1]:
+            x = jnp.tanh(x @ w + b)
+        w, b = params[-1]
+        return -jnp.mean(jnp.sum(numax.nn.log_softmax(x @ w + b) * y, axis=-1))
+
+    sizes = [8, 16, 16, 4]
+    params = [(jnp.asarray(_x(m, n, seed=m + n)), jnp.zeros(n))
+              for m, n in zip(sizes[:-1], sizes[1:])]
+    x, y = jnp.asarray(_x(5, 8)), jnp.asarray(np.eye(4, dtype=np.float32)[[0, 1, 2, 3, 0]])
+    forward = numax.jit(loss).lower(params, x, y).as_text()
+    backward = numax.jit(numax.grad(loss)).lower(params, x, y).as_text()
+    assert "custom_call" not in backward and "callback" not in backward
+    assert _unused_values(backward) == []
+    ops = lambda text: len(re.findall(r'= "(?:stablehlo|chlo|func)\.', text))  # noqa: E731
+    assert ops(backward) <= 2 * ops(forward)  # the forward pass plus one op per transposed op

@@ -275,13 +275,30 @@ def jaxpr_has_effects(jaxpr):
 
 def dce(jaxpr):
     """The program without equations whose results are never used (equations with effects,
-    their own or their sub-programs', are always kept). Inputs and outputs are unchanged."""
+    their own or their sub-programs', are always kept). Inputs and outputs are unchanged.
+    Equations of primitives with a `dce` rule are narrowed to their used outputs."""
     live = {v for v in jaxpr.outvars if type(v) is Var}
     kept = []
+    changed = False
     for eqn in reversed(jaxpr.eqns):
-        if any(v in live for v in eqn.outvars) or equation_has_effects(eqn):
-            kept.append(eqn)
-            live.update(v for v in eqn.invars if type(v) is Var)
-    if len(kept) == len(jaxpr.eqns):
+        effects = equation_has_effects(eqn)
+        if not (effects or any(v in live for v in eqn.outvars)):
+            changed = True
+            continue
+        if eqn.primitive.dce is not None and not effects:
+            narrowed = _narrow(eqn, [v in live for v in eqn.outvars])
+            changed = changed or narrowed is not eqn
+            eqn = narrowed
+        kept.append(eqn)
+        live.update(v for v in eqn.invars if type(v) is Var)
+    if not changed:
         return jaxpr
     return Jaxpr(jaxpr.constvars, jaxpr.invars, jaxpr.outvars, kept[::-1])
+
+
+def _narrow(eqn, used_outputs):
+    used_inputs, params = eqn.primitive.dce(used_outputs, **eqn.params)
+    if all(used_outputs) and all(used_inputs) and params == eqn.params:
+        return eqn
+    return Equation(eqn.primitive, [v for v, u in zip(eqn.invars, used_inputs) if u], params,
+                    [v for v, u in zip(eqn.outvars, used_outputs) if u], eqn.source)

@@ -31,12 +31,15 @@ class Primitive:
     ("rev",) for custom_vjp calls (no JVP, as in JAX), ("fwd",) for while loops.
     partial_eval(trace, args, params): optional; how the partial-evaluation trace handles
     the primitive when some arguments are unknown (default: stage the equation).
+    dce(used_outputs, **params) -> (used_inputs, params): optional, for primitives holding
+    a sub-program: which inputs, and what params, an equation computing only the used
+    outputs needs (dead-code elimination then prunes inside the sub-program too).
     """
 
     def __init__(self, name, *, abstract_eval, lower=None, impl=None, multiple_results=False,
                  jvp=None, linear=False, transpose=None, batch=None, examples=None,
                  not_differentiable=None, not_differentiable_in=None, partial_eval=None,
-                 differentiation_modes=("fwd", "rev"), effects=(), register=True):
+                 dce=None, differentiation_modes=("fwd", "rev"), effects=(), register=True):
         self.name = name
         self.abstract_eval = abstract_eval
         self.lower = lower
@@ -51,6 +54,7 @@ class Primitive:
         self.not_differentiable_in = dict(not_differentiable_in or {})
         self.differentiation_modes = tuple(differentiation_modes)
         self.partial_eval = partial_eval
+        self.dce = dce
         self.effects = tuple(effects)
         if register:
             if name in registry:
