@@ -47,26 +47,12 @@ _jvp_jaxprs = weakref.WeakKeyDictionary()  # jaxpr -> {nonzero tangents: (jvp ja
 
 def _jit_jvp(primals, tangents, *, name, jaxpr):
     """JVP of a jit call is a jit call of the JVP program (staged once per zero pattern)."""
-    from numax.transforms.ad import Zero, eval_jaxpr, jvp_flat
+    from numax.transforms.ad import Zero, jvp_jaxpr
     nonzero = tuple(type(t) is not Zero for t in tangents)
     per_jaxpr = _jvp_jaxprs.setdefault(jaxpr, {})
     cached = per_jaxpr.get(nonzero)
     if cached is None:
-        in_avals = list(jaxpr.in_avals)
-        tangent_avals = [a.strip_weak_type() for a, nz in zip(in_avals, nonzero) if nz]
-        zero_outputs = []
-
-        def jvp_body(*args):
-            primal_args = args[:len(in_avals)]
-            tangent_iter = iter(args[len(in_avals):])
-            tangent_args = [next(tangent_iter) if nz else Zero(a) for a, nz in zip(in_avals, nonzero)]
-            outs, out_tangents = jvp_flat(lambda *xs: eval_jaxpr(jaxpr.jaxpr, jaxpr.consts, *xs),
-                                          primal_args, tangent_args)
-            zero_outputs[:] = [type(t) is Zero for t in out_tangents]
-            return outs + [t for t in out_tangents if type(t) is not Zero]
-
-        closed, consts = trace_to_jaxpr(jvp_body, in_avals + tangent_avals)
-        cached = per_jaxpr[nonzero] = (closed, consts, zero_outputs)
+        cached = per_jaxpr[nonzero] = jvp_jaxpr(jaxpr, nonzero)
     closed, consts, zero_outputs = cached
     outs = jit_p.bind(*consts, *primals, *[t for t in tangents if type(t) is not Zero],
                       name=f"jvp({name})", jaxpr=closed)

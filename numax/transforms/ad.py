@@ -145,6 +145,28 @@ def jvp_flat(flat_fun, primals, tangents):
     return [p for p, _ in pairs], [t for _, t in pairs]
 
 
+def jvp_jaxpr(jaxpr, nonzero):
+    """The JVP of the closed jaxpr `jaxpr`, staged: a program of (primals, the tangents
+    `nonzero` marks) returning (outputs, the output tangents that are not symbolically
+    zero). Returns (closed jaxpr with leading constant inputs, consts, which output
+    tangents are zero)."""
+    from numax.transforms.staging import trace_to_jaxpr  # staging sits beside ad
+    in_avals = list(jaxpr.in_avals)
+    tangent_avals = [a.strip_weak_type() for a, nz in zip(in_avals, nonzero) if nz]
+    zero_outputs = []
+
+    def jvp_body(*args):
+        tangent_iter = iter(args[len(in_avals):])
+        tangent_args = [next(tangent_iter) if nz else Zero(a) for a, nz in zip(in_avals, nonzero)]
+        outs, out_tangents = jvp_flat(lambda *xs: eval_jaxpr(jaxpr.jaxpr, jaxpr.consts, *xs),
+                                      args[:len(in_avals)], tangent_args)
+        zero_outputs[:] = [type(t) is Zero for t in out_tangents]
+        return outs + [t for t in out_tangents if type(t) is not Zero]
+
+    closed, consts = trace_to_jaxpr(jvp_body, in_avals + tangent_avals)
+    return closed, consts, zero_outputs
+
+
 # ---------------------------------------------------------------- linearize
 
 def linearize_flat(flat_fun, primals, differentiable=None):

@@ -15,9 +15,9 @@ from numax.core.ir import ClosedJaxpr, Jaxpr, Literal
 from numax.core.primitive import Primitive
 from numax.core.pytree import tree_flatten, tree_unflatten
 from numax.core.trace import set_current_trace
-from numax.transforms.ad import Zero, eval_jaxpr, get_aval, jvp_flat, _read
+from numax.transforms.ad import Zero, eval_jaxpr, get_aval, jvp_jaxpr, _read
 from numax.transforms.batching import batch_flat, move_axis, batch_size
-from numax.transforms.staging import trace_to_jaxpr
+from numax.transforms.staging import closed_over_consts, trace_to_jaxpr
 
 
 # ---------------------------------------------------------------- policies
@@ -89,21 +89,8 @@ class checkpoint_policies:
 
 def _checkpoint_jvp(primals, tangents, *, jaxpr, prevent_cse, policy):
     nonzero = tuple(type(t) is not Zero for t in tangents)
-    in_avals = list(jaxpr.in_avals)
-    zero_outputs = []
-
-    def jvp_body(*args):
-        primal_args = args[:len(in_avals)]
-        tangent_iter = iter(args[len(in_avals):])
-        tangent_args = [next(tangent_iter) if nz else Zero(a) for a, nz in zip(in_avals, nonzero)]
-        outs, out_tangents = jvp_flat(lambda *xs: eval_jaxpr(jaxpr.jaxpr, jaxpr.consts, *xs),
-                                      primal_args, tangent_args)
-        zero_outputs[:] = [type(t) is Zero for t in out_tangents]
-        return outs + [t for t in out_tangents if type(t) is not Zero]
-
-    tangent_avals = [a.strip_weak_type() for a, nz in zip(in_avals, nonzero) if nz]
-    closed, consts = trace_to_jaxpr(jvp_body, in_avals + tangent_avals)
-    closed = _consts_inline(closed, consts)
+    closed, consts, zero_outputs = jvp_jaxpr(jaxpr, nonzero)
+    closed = closed_over_consts(closed, consts)
     outs = checkpoint_p.bind(*primals, *[t for t in tangents if type(t) is not Zero],
                              jaxpr=closed, prevent_cse=prevent_cse, policy=policy)
     count = len(jaxpr.out_avals)
@@ -111,14 +98,6 @@ def _checkpoint_jvp(primals, tangents, *, jaxpr, prevent_cse, policy):
     out_tangents = [Zero(a.strip_weak_type()) if zero else next(tangent_iter)
                     for a, zero in zip(jaxpr.out_avals, zero_outputs)]
     return outs[:count], out_tangents
-
-
-def _consts_inline(closed, consts):
-    if not consts:
-        return closed
-    jaxpr = closed.jaxpr
-    n = len(consts)
-    return ClosedJaxpr(Jaxpr(jaxpr.invars[:n], jaxpr.invars[n:], jaxpr.outvars, jaxpr.eqns), consts)
 
 
 def _checkpoint_partial_eval(trace, args, params):
@@ -180,8 +159,8 @@ def _checkpoint_batch(args, dims, *, jaxpr, prevent_cse, policy):
         return [move_axis(o, d, 0) if d is not None else o for o, d in zip(outs, dims_out)]
 
     closed, consts = trace_to_jaxpr(body, [get_aval(a) for a in args])
-    outs = checkpoint_p.bind(*args, jaxpr=_consts_inline(closed, consts), prevent_cse=prevent_cse,
-                             policy=policy)
+    outs = checkpoint_p.bind(*args, jaxpr=closed_over_consts(closed, consts),
+                             prevent_cse=prevent_cse, policy=policy)
     return outs, [0 if d is not None else None for d in out_dims]
 
 
@@ -191,7 +170,7 @@ def _checkpoint_examples():
     closed, consts = trace_to_jaxpr(lambda x: [lax.mul(lax.sin(x), x)],
                                     [get_aval(np.zeros(4, np.float32))])
     x = np.linspace(-1, 1, 4, dtype=np.float32)
-    return [((x,), dict(jaxpr=_consts_inline(closed, consts), prevent_cse=True, policy=None))]
+    return [((x,), dict(jaxpr=closed_over_consts(closed, consts), prevent_cse=True, policy=None))]
 
 
 checkpoint_p = Primitive(
