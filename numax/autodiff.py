@@ -111,15 +111,26 @@ def jvp(fun, primals, tangents, has_aux=False):
     return result + (aux,) if has_aux else result
 
 
-def linearize(fun, *primals, has_aux=False):
-    """(fun(*primals), f_jvp) where f_jvp(*tangents) evaluates the staged linear map."""
+def _linearized(fun, primals, has_aux):
+    """Linearizes `fun` at the pytree `primals`: (primal leaves, input tree, which leaves are
+    differentiable, output primal leaves, output tree, which output tangents are zero, the
+    linear program, aux, the avals of the aux outputs the linear program also returns)."""
     primal_leaves, in_tree = tree_flatten(primals)
     flat, store = _flat_function(fun, in_tree, has_aux)
     differentiable = [ad.is_differentiable_dtype(get_aval(p).dtype) for p in primal_leaves]
     all_primals, linear, all_zero = ad.linearize_flat(flat, primal_leaves, differentiable)
     out_primals, aux = _split_aux(all_primals, store)
-    out_zero = all_zero[:len(out_primals)]
-    out_tree = store["tree"]
+    count = len(out_primals)
+    aux_linear_avals = [get_aval(a) for a, zero in zip(all_primals[count:], all_zero[count:])
+                        if not zero]
+    return (primal_leaves, in_tree, differentiable, out_primals, store["tree"],
+            all_zero[:count], linear, aux, aux_linear_avals)
+
+
+def linearize(fun, *primals, has_aux=False):
+    """(fun(*primals), f_jvp) where f_jvp(*tangents) evaluates the staged linear map."""
+    (primal_leaves, in_tree, differentiable, out_primals, out_tree, out_zero, linear, aux,
+     _) = _linearized(fun, primals, has_aux)
 
     def f_jvp(*tangents):
         tangent_leaves, tree = tree_flatten(tangents)
@@ -140,13 +151,8 @@ def linearize(fun, *primals, has_aux=False):
 
 def vjp(fun, *primals, has_aux=False):
     """(fun(*primals), vjp_fun) where vjp_fun(cotangent) pulls a cotangent back to primals."""
-    primal_leaves, in_tree = tree_flatten(primals)
-    flat, store = _flat_function(fun, in_tree, has_aux)
-    differentiable = [ad.is_differentiable_dtype(get_aval(p).dtype) for p in primal_leaves]
-    all_primals, linear, all_zero = ad.linearize_flat(flat, primal_leaves, differentiable)
-    out_primals, aux = _split_aux(all_primals, store)
-    out_zero = all_zero[:len(out_primals)]
-    out_tree = store["tree"]
+    (primal_leaves, in_tree, differentiable, out_primals, out_tree, out_zero, linear, aux,
+     aux_linear_avals) = _linearized(fun, primals, has_aux)
     out_avals = [get_aval(p) for p in out_primals]
     in_avals = [get_aval(p) for p in primal_leaves]
 
@@ -161,8 +167,7 @@ def vjp(fun, *primals, has_aux=False):
                 raise ValueError(f"vjp: cotangent {i} has shape {ct_aval.shape} but the primal "
                                  f"output has shape {aval.shape}")
         cts = [ct for ct, zero in zip(ct_leaves, out_zero) if not zero]
-        cts += [Zero(get_aval(a)) for a, zero in zip(all_primals[len(out_primals):],
-                                                      all_zero[len(out_primals):]) if not zero]
+        cts += [Zero(aval) for aval in aux_linear_avals]
         cts_in = iter(ad.backward_pass(linear, cts))
         results = [_materialize(next(cts_in), aval) if d else _float0_zeros(aval)
                    for d, aval in zip(differentiable, in_avals)]
