@@ -179,7 +179,27 @@ custom_jvp_call_p = Primitive(
 )
 
 
-class custom_jvp:
+class _CustomRuleFunction:
+    """What custom_jvp and custom_vjp share: nondiff arguments split off, and the primal
+    function staged on the flat differentiable arguments."""
+
+    def _params(self, *args):
+        """(flat args, params) for binding; also used to build the examples."""
+        return self._prepare(args)[1]
+
+    def _stage_primal(self, args, rule, kind):
+        if rule is None:
+            raise AttributeError(f"No {kind} defined for {type(self).__name__} function "
+                                 f"{self.__name__} using def{kind.lower()}.")
+        count = len(args)
+        static, diff = _split(args, self.nondiff_argnums)
+        leaves, in_tree = tree_flatten(diff)
+        call, consts, out_tree = _stage(self.fun, static, leaves, in_tree, self.nondiff_argnums,
+                                        count)
+        return count, static, diff, leaves, in_tree, call, consts, out_tree
+
+
+class custom_jvp(_CustomRuleFunction):
     """A function with a user-defined JVP (`@custom_jvp` then `@f.defjvp`)."""
 
     def __init__(self, fun, nondiff_argnums=()):
@@ -214,19 +234,9 @@ class custom_jvp:
             return out, total
         self.defjvp(jvp)
 
-    def _params(self, *args):
-        """(flat args, params) for binding; also used to build the examples."""
-        return self._prepare(args)[1]
-
     def _prepare(self, args):
-        if self.jvp is None:
-            raise AttributeError(f"No JVP defined for custom_jvp function {self.__name__} "
-                                 "using defjvp.")
-        count = len(args)
-        static, diff = _split(args, self.nondiff_argnums)
-        leaves, in_tree = tree_flatten(diff)
-        call, consts, out_tree = _stage(self.fun, static, leaves, in_tree, self.nondiff_argnums,
-                                        count)
+        count, static, _, leaves, in_tree, call, consts, out_tree = \
+            self._stage_primal(args, self.jvp, "JVP")
         user_jvp, nondiff = self.jvp, self.nondiff_argnums
 
         def flat_jvp(primal_leaves, tangent_leaves):
@@ -365,7 +375,7 @@ custom_vjp_call_p = Primitive(
 )
 
 
-class custom_vjp:
+class custom_vjp(_CustomRuleFunction):
     """A function with a user-defined VJP (`@custom_vjp` then `f.defvjp(fwd, bwd)`)."""
 
     def __init__(self, fun, nondiff_argnums=()):
@@ -379,18 +389,9 @@ class custom_vjp:
         with one cotangent (or None) per differentiable argument`."""
         self.fwd, self.bwd = fwd, bwd
 
-    def _params(self, *args):
-        return self._prepare(args)[1]
-
     def _prepare(self, args):
-        if self.fwd is None:
-            raise AttributeError(f"No VJP defined for custom_vjp function {self.__name__} "
-                                 "using defvjp.")
-        count = len(args)
-        static, diff = _split(args, self.nondiff_argnums)
-        leaves, in_tree = tree_flatten(diff)
-        call, consts, out_tree = _stage(self.fun, static, leaves, in_tree, self.nondiff_argnums,
-                                        count)
+        count, static, diff, leaves, in_tree, call, consts, out_tree = \
+            self._stage_primal(args, self.fwd, "VJP")
         user_fwd, user_bwd, nondiff = self.fwd, self.bwd, self.nondiff_argnums
         name = self.__name__
         store = {}
