@@ -8,6 +8,7 @@ put on the device first; results come back as `numax.Array`s carrying the avals 
 abstract evaluation gave.
 """
 
+import collections
 import functools
 
 from numax import _checks, runtime
@@ -42,14 +43,32 @@ class CompiledProgram:
         return self._execute(buffers).consume_with_handlers(self._handlers)
 
 
+_programs_by_text = collections.OrderedDict()  # (module text, device, ...) -> program
+_PROGRAMS_BY_TEXT_CAPACITY = 512
+
+
 def compile_jaxpr(closed_jaxpr, device, committed=False, donated=(), name="main_module"):
+    """Lowers and compiles a jaxpr. A module whose text was compiled before for the same
+    device is not compiled again: an eager loop or cond re-traces its (new) body function
+    on every call, but the program is usually the same."""
     lowered = lower_module(closed_jaxpr, name=name, donated=donated, platform=device.platform)
-    _checks.log_compile(name, closed_jaxpr.in_avals, device.platform)
     out_avals = tuple(closed_jaxpr.out_avals)
+    # Programs that call back into Python hold this trace's host functions: never shared.
+    key = None if lowered.host_callbacks else (lowered.text, device, committed, out_avals)
+    program = _programs_by_text.get(key) if key else None
+    if program is not None:
+        _programs_by_text.move_to_end(key)
+        return program
+    _checks.log_compile(name, closed_jaxpr.in_avals, device.platform)
     executable = runtime.compile_module(lowered.text, [device], out_avals,
                                         host_callbacks=lowered.host_callbacks,
                                         committed=committed)
-    return CompiledProgram(executable, out_avals, device, committed, lowered.text)
+    program = CompiledProgram(executable, out_avals, device, committed, lowered.text)
+    if key:
+        _programs_by_text[key] = program
+        if len(_programs_by_text) > _PROGRAMS_BY_TEXT_CAPACITY:
+            _programs_by_text.popitem(last=False)
+    return program
 
 
 _scalar_arrays = {}
@@ -165,6 +184,7 @@ def _compile_primitive(primitive, params, avals, device):
 
 def clear_caches():
     _eager_cache.clear()
+    _programs_by_text.clear()
     _eager_dispatchers.clear()
 
 

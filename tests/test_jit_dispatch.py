@@ -185,3 +185,24 @@ def test_eager_primitives_are_replayed_and_typed():
     assert len(dispatch._eager_cache) - before <= 2
     committed = numax.device_put(x, numax.devices()[0])
     assert lax.add(committed, x).committed and not lax.add(x, x).committed
+
+
+def test_identical_programs_are_compiled_once(monkeypatch):
+    """An eager fori_loop re-traces its body (a new closure) on every call; the module text
+    is the same each time, so XLA compiles it once."""
+    compiles = []
+    original = dispatch.runtime.compile_module
+    monkeypatch.setattr(dispatch.runtime, "compile_module",
+                        lambda *a, **k: compiles.append(a[0]) or original(*a, **k))
+
+    def f(x):
+        return lax.fori_loop(0, 7, lambda i, c: c * 1.5 + i, x)
+
+    x = jnp.asarray(_x(5))
+    expected = _x(5)
+    for i in range(7):
+        expected = expected * 1.5 + i
+    results = [f(x) for _ in range(3)]
+    for out in results:
+        np.testing.assert_allclose(np.asarray(out), expected, rtol=1e-6)
+    assert len(compiles) == 1

@@ -45,6 +45,7 @@ def test_debug_nans_ignores_infs_and_integers():
 
 
 def test_log_compiles(caplog):
+    numax.clear_caches()  # an identical program compiled by an earlier test is not recompiled
     f = numax.jit(lambda v: v * 3 + 1)
     with caplog.at_level(logging.WARNING, logger="numax"):
         f(jnp.ones(7))
