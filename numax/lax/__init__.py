@@ -28,3 +28,4 @@ from numax.lax.gamma_grads import *  # noqa: F401,F403
 from numax.lax.total_order import *  # noqa: F401,F403
 from numax.lax.stacking import *  # noqa: F401,F403
 from numax.lax.ragged_contractions import *  # noqa: F401,F403
+from numax.lax.dot_algorithms import *  # noqa: F401,F403

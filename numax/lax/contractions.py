@@ -2,10 +2,11 @@
 
 Owns dot_general (declared once with its shape/dtype rule, lowering, JVP, transpose,
 batching rule and example inputs), the public wrappers dot, dot_general and batch_matmul,
-and the Precision enum with the canonicalisation of `precision=` arguments and the
-cotangent dtype rule (`cotangent_to_operand`) that convolution.py shares. The default
-matmul precision (config option `jax_default_matmul_precision`) is read by the wrappers,
-so a staged equation always carries the precision it will be compiled with.
+and the Precision enum with the canonicalisation of `precision=` arguments (which may also
+name a dot algorithm, lax/dot_algorithms.py) and the cotangent dtype rule
+(`cotangent_to_operand`) that convolution.py shares. The default matmul precision (config
+option `jax_default_matmul_precision`) is read by the wrappers, so a staged equation always
+carries the precision it will be compiled with.
 """
 
 import enum
@@ -19,6 +20,8 @@ from numax.core.errors import NumaxTypeError
 from numax.core.primitive import Primitive
 from numax.lax._ad_rules import Zero, aval_of, is_undefined, is_zero
 from numax.lax._rules import ANY, check_dtype, operands, random_array
+from numax.lax.dot_algorithms import (DotAlgorithm, DotAlgorithmPreset, check_algorithm_operands,
+                                      is_dot_algorithm, lower_dot_with_algorithm, preset_named)
 from numax.lax.elementwise import add, convert_element_type, real
 from numax.lax.structural import transpose
 
@@ -55,6 +58,13 @@ _PRECISION_NAMES = {"default": "DEFAULT", "bfloat16": "DEFAULT", "fastest": "DEF
                     "highest": "HIGHEST", "float32": "HIGHEST"}
 
 
+def _not_understood(api, value):
+    return ValueError(
+        f"{api}: precision {value!r} is not understood; pass None, a lax.Precision, one of the "
+        f"strings {sorted(_PRECISION_NAMES)}, a pair of those (one per operand), or one "
+        "lax.DotAlgorithm or lax.DotAlgorithmPreset (or a preset's name, e.g. 'BF16_BF16_F32')")
+
+
 def _one_precision(value, api):
     if isinstance(value, Precision):
         return value
@@ -63,13 +73,12 @@ def _one_precision(value, api):
             return Precision(value)
         except ValueError:
             pass
-    raise ValueError(
-        f"{api}: precision {value!r} is not understood; pass None, a lax.Precision, one of the "
-        f"strings {sorted(_PRECISION_NAMES)}, or a pair of those (one per operand)")
+    raise _not_understood(api, value)
 
 
 def canonicalize_precision(precision, api="dot_general"):
-    """None or a pair of Precision values, the form the primitives' `precision` param takes.
+    """None, a pair of Precision values, or a dot algorithm (a canonical DotAlgorithm or a
+    DotAlgorithmPreset other than DEFAULT): the forms the primitives' `precision` param takes.
 
     None means "the default": the config option jax_default_matmul_precision if it is
     set, else None (which lowers to DEFAULT for both operands)."""
@@ -78,19 +87,29 @@ def canonicalize_precision(precision, api="dot_general"):
         if default is None:
             return None
         precision = default
+    if isinstance(precision, str) and precision.lower() not in _PRECISION_NAMES:
+        precision = preset_named(precision) or precision
+    if precision is DotAlgorithmPreset.DEFAULT:
+        precision = Precision.DEFAULT
+    if isinstance(precision, DotAlgorithmPreset):
+        return precision
+    if isinstance(precision, DotAlgorithm):
+        return precision.canonical()
     if isinstance(precision, (Precision, str)):
         one = _one_precision(precision, api)
         return (one, one)
     if isinstance(precision, (tuple, list)) and len(precision) == 2:
         return tuple(_one_precision(p, api) for p in precision)
-    raise ValueError(
-        f"{api}: precision {precision!r} is not understood; pass None, a lax.Precision, one of "
-        f"the strings {sorted(_PRECISION_NAMES)}, or a pair of those (one per operand)")
+    raise _not_understood(api, precision)
 
 
 def precision_attribute(precision):
-    """The `precision_config` attribute text for a canonical precision param."""
-    lhs, rhs = precision if precision is not None else (Precision.DEFAULT, Precision.DEFAULT)
+    """The `precision_config` attribute text for a canonical precision param. A dot algorithm
+    takes DEFAULT here: dot_general states it in its `algorithm` attribute instead, and
+    StableHLO's convolution has no way to state one (so convolutions ignore it, as JAX's)."""
+    if precision is None or is_dot_algorithm(precision):
+        precision = (Precision.DEFAULT, Precision.DEFAULT)
+    lhs, rhs = precision
     return f"[#stablehlo<precision {lhs.name}>, #stablehlo<precision {rhs.name}>]"
 
 
@@ -186,6 +205,7 @@ def _dot_general_abstract(lhs, rhs, *, dimension_numbers, precision=None,
     shape = lhs_batch_shape + tuple(lhs.shape[d] for d in lhs_free) + \
         tuple(rhs.shape[d] for d in rhs_free)
     dtype = contraction_result_dtype("dot_general", lhs.dtype, rhs.dtype, preferred_element_type)
+    check_algorithm_operands("dot_general", precision, lhs.dtype, rhs.dtype)
     return ShapedArray(shape, dtype, lhs.weak_type and rhs.weak_type)
 
 
@@ -212,8 +232,12 @@ def _dot_general_lower(ctx, lhs, rhs, *, dimension_numbers, precision=None,
                f"rhs_batching_dimensions = {_dims_text(rhs_batch)}, "
                f"lhs_contracting_dimensions = {_dims_text(lhs_contract)}, "
                f"rhs_contracting_dimensions = {_dims_text(rhs_contract)}>")
-    return ctx.op("stablehlo.dot_general", [lhs, rhs], attributes={
-        "dot_dimension_numbers": numbers, "precision_config": precision_attribute(precision)})
+    attributes = {"dot_dimension_numbers": numbers,
+                  "precision_config": precision_attribute(precision)}
+    if is_dot_algorithm(precision):
+        operand_dtype = max((a.dtype for a in ctx.avals_in), key=_precision_rank)
+        return lower_dot_with_algorithm(ctx, lhs, rhs, operand_dtype, precision, attributes)
+    return ctx.op("stablehlo.dot_general", [lhs, rhs], attributes=attributes)
 
 
 def _dot_general_examples():
@@ -242,6 +266,13 @@ def _dot_general_examples():
         case((3, 4), (4, 5), matmul, "bool"),
         case((3, 4), (4, 5), matmul, "int8", rhs_dtype="float32"),
         case((3, 4), (4, 5), matmul, precision=(Precision.HIGHEST, Precision.HIGHEST)),
+        # Algorithms that keep float64 operands exact, so the float64 derivative checks hold
+        # (tests/lax/test_dot_algorithms.py checks the rounding ones against NumPy).
+        case((2, 3, 4), (2, 4, 5), (((2,), (1,)), ((0,), (0,))),
+             precision=DotAlgorithmPreset.F64_F64_F64),
+        case((3, 4), (4, 5), matmul, "int32", precision=DotAlgorithmPreset.F32_F32_F32),
+        case((3, 4), (4, 5), matmul,
+             precision=DotAlgorithm(np.float32, np.float32, np.float32).canonical()),
     ]
 
 

@@ -7,7 +7,11 @@ derivatives, from which the builders of lax/elementwise.py make the JVP rule) an
 inputs; batching is elementwise. A few arguments have no derivative here and say so
 (`not_differentiable_in`): polygamma's integer order m and zeta's exponent x. Most lower
 to one StableHLO or CHLO op (XLA expands the CHLO ones with its own approximations, the
-numbers JAX gets). XLA has no op for the regularized incomplete gamma functions, so
+numbers JAX gets). The transcendental ones JAX gives an `accuracy=` keyword (exp, log, sin, ...)
+take it here too: a lax.AccuracyMode or lax.Tolerance (lax/dot_algorithms.py) becomes a
+param only when given, lowered to StableHLO's result_accuracy attribute; their derivatives
+are evaluated at the default accuracy. XLA has no op for the regularized incomplete gamma
+functions, so
 igamma/igammac lower to a StableHLO while loop evaluating the classic series / continued
 fraction (Cephes' igam/igamc algorithm), and bessel_i0e to Cephes' Chebyshev expansions;
 their derivative in a is lax/gamma_grads.py's igamma_grad_a.
@@ -18,6 +22,8 @@ import numpy as np
 from numax.core import dtypes
 from numax.lax._rules import (FLOAT, INEXACT, elementwise_abstract, elementwise_examples,
                               broadcast_scalars, operands)
+from numax.lax.dot_algorithms import (AccuracyMode, Tolerance, accuracy_params, accurate_hlo_op,
+                                      result_accuracy_attribute)
 from numax.lax.elementwise import (_full_like, add, binary, compare_hlo, div, elementwise, eq,
                                    examples_of, integer_pow, mul, neg, reciprocal, select, sign,
                                    sub, unary)
@@ -25,49 +31,72 @@ from numax.lowering import array_attribute, tensor_type
 
 # ---------------------------------------------------------------- exponentials and logs
 
+def _accuracy_examples(low=-3.0, high=3.0):
+    return examples_of(
+        elementwise_examples(1, shapes=((5,),), low=low, high=high, seed=1,
+                             params={"accuracy": AccuracyMode.HIGHEST}),
+        elementwise_examples(1, shapes=((2, 3),), low=low, high=high, seed=2,
+                             params={"accuracy": Tolerance(atol=1e-6, rtol=1e-5, ulps=4)}))
+
+
+def transcendental(name, hlo, allowed=INEXACT, *, low=-3.0, high=3.0, **kwargs):
+    """unary() whose primitive also takes an optional `accuracy` param (an AccuracyMode or
+    Tolerance), lowered to the op's result_accuracy attribute."""
+    primitive = unary(name, hlo, allowed, low=low, high=high, **kwargs)
+    primitive.lower = accurate_hlo_op(hlo)
+    primitive.examples = examples_of(primitive.examples, _accuracy_examples(low, high))
+    return primitive
+
+
 # Derivatives are written as functions of the output where that is cheaper (exp' = exp);
 # they are holomorphic for complex operands (the tangent is multiplied, never conjugated).
-exp_p = unary("exp", "stablehlo.exponential", dtypes_=("float32", "complex64"),
-              partial=lambda out, x: out)
-log_p = unary("log", "stablehlo.log", low=0.1, high=5.0, dtypes_=("float32", "complex64"),
-              tangent=lambda t, out, x: div(t, x))
-expm1_p = unary("expm1", "stablehlo.exponential_minus_one", dtypes_=("float32", "complex64"),
-                partial=lambda out, x: add(out, 1))
-log1p_p = unary("log1p", "stablehlo.log_plus_one", low=-0.9, dtypes_=("float32", "complex64"),
-                tangent=lambda t, out, x: div(t, add(x, 1)))
-logistic_p = unary("logistic", "stablehlo.logistic", dtypes_=("float32", "complex64"),
-                   partial=lambda out, x: mul(out, sub(1, out)))
+exp_p = transcendental("exp", "stablehlo.exponential", dtypes_=("float32", "complex64"),
+                       partial=lambda out, x: out)
+log_p = transcendental("log", "stablehlo.log", low=0.1, high=5.0, dtypes_=("float32", "complex64"),
+                       tangent=lambda t, out, x: div(t, x))
+expm1_p = transcendental("expm1", "stablehlo.exponential_minus_one",
+                         dtypes_=("float32", "complex64"), partial=lambda out, x: add(out, 1))
+log1p_p = transcendental("log1p", "stablehlo.log_plus_one", low=-0.9,
+                         dtypes_=("float32", "complex64"),
+                         tangent=lambda t, out, x: div(t, add(x, 1)))
+logistic_p = transcendental("logistic", "stablehlo.logistic", dtypes_=("float32", "complex64"),
+                            partial=lambda out, x: mul(out, sub(1, out)))
 
 
-def _exp2_lower(ctx, x):
+def _exp2_lower(ctx, x, accuracy=None):
     # 2**x = exp(x * log 2), the formula JAX lowers exp2 with (so the roundings agree).
     aval = ctx.aval_out
+    attributes = None if accuracy is None else {
+        "result_accuracy": result_accuracy_attribute(accuracy)}
     return ctx.op("stablehlo.exponential", [
-        ctx.op("stablehlo.multiply", [ctx.constant(np.log(2), aval.dtype, aval.shape), x])])
+        ctx.op("stablehlo.multiply", [ctx.constant(np.log(2), aval.dtype, aval.shape), x])],
+        attributes=attributes)
 
 
 exp2_p = elementwise("exp2", abstract_eval=elementwise_abstract("exp2", INEXACT),
-                     lower=_exp2_lower, examples=elementwise_examples(1, ("float32", "complex64")),
+                     lower=_exp2_lower,
+                     examples=examples_of(elementwise_examples(1, ("float32", "complex64")),
+                                          _accuracy_examples()),
                      partials=(lambda out, x: mul(out, float(np.log(2))),))
 
 # ---------------------------------------------------------------- roots
 
 # sqrt'(0) = 0.5 / 0 = inf and cbrt'(0) = inf, the one-sided limits (as JAX).
-sqrt_p = unary("sqrt", "stablehlo.sqrt", low=0.0, dtypes_=("float32", "complex64"),
-               partial=lambda out, x: div(0.5, out))
-rsqrt_p = unary("rsqrt", "stablehlo.rsqrt", low=0.1, dtypes_=("float32", "complex64"),
-                partial=lambda out, x: mul(-0.5, div(out, x)))
-cbrt_p = unary("cbrt", "stablehlo.cbrt", FLOAT,
-               partial=lambda out, x: mul(1 / 3, integer_pow(out, -2)))
+sqrt_p = transcendental("sqrt", "stablehlo.sqrt", low=0.0, dtypes_=("float32", "complex64"),
+                        partial=lambda out, x: div(0.5, out))
+rsqrt_p = transcendental("rsqrt", "stablehlo.rsqrt", low=0.1, dtypes_=("float32", "complex64"),
+                         partial=lambda out, x: mul(-0.5, div(out, x)))
+cbrt_p = transcendental("cbrt", "stablehlo.cbrt", FLOAT,
+                        partial=lambda out, x: mul(1 / 3, integer_pow(out, -2)))
 
 # ---------------------------------------------------------------- trigonometric, hyperbolic
 
-sin_p = unary("sin", "stablehlo.sine", dtypes_=("float32", "complex64"),
-              partial=lambda out, x: cos(x))
-cos_p = unary("cos", "stablehlo.cosine", dtypes_=("float32", "complex64"),
-              partial=lambda out, x: neg(sin(x)))
-tan_p = unary("tan", "stablehlo.tan", low=-1.5, high=1.5, dtypes_=("float32", "complex64"),
-              partial=lambda out, x: add(1, mul(out, out)))
+sin_p = transcendental("sin", "stablehlo.sine", dtypes_=("float32", "complex64"),
+                       partial=lambda out, x: cos(x))
+cos_p = transcendental("cos", "stablehlo.cosine", dtypes_=("float32", "complex64"),
+                       partial=lambda out, x: neg(sin(x)))
+tan_p = transcendental("tan", "stablehlo.tan", low=-1.5, high=1.5, dtypes_=("float32", "complex64"),
+                       partial=lambda out, x: add(1, mul(out, out)))
 # 1 - x**2 as (1 - x)(1 + x): no cancellation near |x| = 1.
 asin_p = unary("asin", "chlo.asin", low=-0.99, high=0.99, dtypes_=("float32", "complex64"),
                partial=lambda out, x: rsqrt(mul(sub(1, x), add(1, x))))
@@ -92,8 +121,8 @@ sinh_p = unary("sinh", "chlo.sinh", dtypes_=("float32", "complex64"),
                partial=lambda out, x: cosh(x))
 cosh_p = unary("cosh", "chlo.cosh", dtypes_=("float32", "complex64"),
                partial=lambda out, x: sinh(x))
-tanh_p = unary("tanh", "stablehlo.tanh", dtypes_=("float32", "complex64"),
-               partial=lambda out, x: sub(1, mul(out, out)))
+tanh_p = transcendental("tanh", "stablehlo.tanh", dtypes_=("float32", "complex64"),
+                        partial=lambda out, x: sub(1, mul(out, out)))
 asinh_p = unary("asinh", "chlo.asinh", dtypes_=("float32", "complex64"),
                 partial=lambda out, x: rsqrt(add(mul(x, x), 1)))
 # 1 / (sqrt(x - 1) sqrt(x + 1)): the derivative of acosh's principal branch, also complex.
@@ -418,59 +447,59 @@ bessel_i1e_p = unary("bessel_i1e", "chlo.bessel_i1e", FLOAT, low=-20.0, high=20.
 
 # ---------------------------------------------------------------- public wrappers
 
-def exp(x):
-    return exp_p.bind(*operands(x))
+def exp(x, accuracy=None):
+    return exp_p.bind(*operands(x), **accuracy_params("exp", accuracy))
 
 
-def exp2(x):
+def exp2(x, accuracy=None):
     """2 ** x elementwise."""
-    return exp2_p.bind(*operands(x))
+    return exp2_p.bind(*operands(x), **accuracy_params("exp2", accuracy))
 
 
-def log(x):
+def log(x, accuracy=None):
     """Natural logarithm."""
-    return log_p.bind(*operands(x))
+    return log_p.bind(*operands(x), **accuracy_params("log", accuracy))
 
 
-def expm1(x):
+def expm1(x, accuracy=None):
     """exp(x) - 1, accurate for small x."""
-    return expm1_p.bind(*operands(x))
+    return expm1_p.bind(*operands(x), **accuracy_params("expm1", accuracy))
 
 
-def log1p(x):
+def log1p(x, accuracy=None):
     """log(1 + x), accurate for small x."""
-    return log1p_p.bind(*operands(x))
+    return log1p_p.bind(*operands(x), **accuracy_params("log1p", accuracy))
 
 
-def logistic(x):
+def logistic(x, accuracy=None):
     """1 / (1 + exp(-x)), the sigmoid."""
-    return logistic_p.bind(*operands(x))
+    return logistic_p.bind(*operands(x), **accuracy_params("logistic", accuracy))
 
 
-def sqrt(x):
-    return sqrt_p.bind(*operands(x))
+def sqrt(x, accuracy=None):
+    return sqrt_p.bind(*operands(x), **accuracy_params("sqrt", accuracy))
 
 
-def rsqrt(x):
+def rsqrt(x, accuracy=None):
     """1 / sqrt(x)."""
-    return rsqrt_p.bind(*operands(x))
+    return rsqrt_p.bind(*operands(x), **accuracy_params("rsqrt", accuracy))
 
 
-def cbrt(x):
+def cbrt(x, accuracy=None):
     """Real cube root (negative for negative x)."""
-    return cbrt_p.bind(*operands(x))
+    return cbrt_p.bind(*operands(x), **accuracy_params("cbrt", accuracy))
 
 
-def sin(x):
-    return sin_p.bind(*operands(x))
+def sin(x, accuracy=None):
+    return sin_p.bind(*operands(x), **accuracy_params("sin", accuracy))
 
 
-def cos(x):
-    return cos_p.bind(*operands(x))
+def cos(x, accuracy=None):
+    return cos_p.bind(*operands(x), **accuracy_params("cos", accuracy))
 
 
-def tan(x):
-    return tan_p.bind(*operands(x))
+def tan(x, accuracy=None):
+    return tan_p.bind(*operands(x), **accuracy_params("tan", accuracy))
 
 
 def asin(x):
@@ -498,8 +527,8 @@ def cosh(x):
     return cosh_p.bind(*operands(x))
 
 
-def tanh(x):
-    return tanh_p.bind(*operands(x))
+def tanh(x, accuracy=None):
+    return tanh_p.bind(*operands(x), **accuracy_params("tanh", accuracy))
 
 
 def asinh(x):
