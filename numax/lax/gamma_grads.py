@@ -13,7 +13,7 @@ in x is closed-form; the one in a (the second a-derivative of P) is not implemen
 import numpy as np
 
 from numax.core import dtypes
-from numax.lax._rules import FLOAT, broadcast_scalars, elementwise_abstract, operands
+from numax.lax._rules import FLOAT, elementwise_abstract, operands
 from numax.lax.elementwise import _full_like, add, div, elementwise, gt, mul, neg, select, sub
 from numax.lax.special import _Formula, _iterate, digamma, exp, lgamma, log
 
@@ -102,13 +102,7 @@ def _igamma_grad_a_lower(ctx, a, x):
     """Each element takes the expansion that converges there (the split igamma uses).
     dP/da is 0 at x = 0 and x = inf (P is 0 and 1 there for every a), NaN outside the
     domain (a <= 0, x < 0, NaN)."""
-    a, x = broadcast_scalars(ctx, [a, x])
-    aval = ctx.aval_out
-    # bfloat16/float16 would not converge to useful accuracy: compute in float32.
-    compute = aval.dtype if aval.dtype.itemsize >= 4 else np.dtype(np.float32)
-    if compute != aval.dtype:
-        a, x = (ctx.op("stablehlo.convert", [v], aval.update(dtype=compute)) for v in (a, x))
-    f = _GammaFormula(ctx, aval.shape, compute)
+    f, (a, x) = _GammaFormula.for_output(ctx, a, x)
     zero, one = f.const(0), f.const(1)
     x_is_zero, x_is_inf = f.compare(x, zero, "EQ"), f.compare(x, f.const(np.inf), "EQ")
     invalid = f.either(f.either(f.compare(x, zero, "LT"), f.compare(a, zero, "LE")),
@@ -125,9 +119,7 @@ def _igamma_grad_a_lower(ctx, a, x):
     result = f.where(use_fraction, f.sub(zero, fraction), series)
     result = f.where(f.either(x_is_zero, x_is_inf), zero, result)
     result = f.where(invalid, f.const(np.nan), result)
-    if compute != aval.dtype:
-        result = ctx.op("stablehlo.convert", [result])
-    return result
+    return f.to_output(result)
 
 
 def _log_density(a, x):

@@ -12,7 +12,7 @@ closed form.
 import numpy as np
 
 from numax.core import dtypes
-from numax.lax._rules import FLOAT, broadcast_scalars, elementwise_abstract, operands
+from numax.lax._rules import FLOAT, elementwise_abstract, operands
 from numax.lax.elementwise import add, elementwise, mul, neg, sub
 from numax.lax.special import _Formula, _iterate, exp, lgamma, log, log1p
 
@@ -60,14 +60,7 @@ def _continued_fraction(f, enabled, a, b, x):
 
 
 def _betainc_lower(ctx, a, b, x):
-    a, b, x = broadcast_scalars(ctx, [a, b, x])
-    aval = ctx.aval_out
-    # bfloat16/float16 would not converge to useful accuracy: compute in float32.
-    compute = aval.dtype if aval.dtype.itemsize >= 4 else np.dtype(np.float32)
-    if compute != aval.dtype:
-        a, b, x = (ctx.op("stablehlo.convert", [v], aval.update(dtype=compute))
-                   for v in (a, b, x))
-    f = _Formula(ctx, aval.shape, compute)
+    f, (a, b, x) = _Formula.for_output(ctx, a, b, x)
     zero, one = f.const(0), f.const(1)
     invalid = f.either(f.either(f.compare(a, zero, "LE"), f.compare(b, zero, "LE")),
                        f.either(f.compare(x, zero, "LT"), f.compare(x, one, "GT")))
@@ -91,9 +84,7 @@ def _betainc_lower(ctx, a, b, x):
     result = f.where(swap, f.sub(one, value), value)
     result = f.where(at_zero, zero, f.where(at_one, one, result))
     result = f.where(invalid, f.const(np.nan), result)
-    if compute != aval.dtype:
-        result = ctx.op("stablehlo.convert", [result])
-    return result
+    return f.to_output(result)
 
 
 def _betainc_dx(out, a, b, x):

@@ -177,6 +177,24 @@ class _Formula:
         self.type = tensor_type(shape, dtype)
         self.pred_type = tensor_type(shape, np.bool_)
 
+    @classmethod
+    def for_output(cls, ctx, *operands):
+        """(formula, operands) for computing ctx's output: operands broadcast to its shape
+        and, for 16-bit floats (too coarse for the expansions to converge to useful
+        accuracy), converted to float32; `to_output` converts the result back."""
+        aval = ctx.aval_out
+        operands = broadcast_scalars(ctx, list(operands))
+        compute = aval.dtype if aval.dtype.itemsize >= 4 else np.dtype(np.float32)
+        if compute != aval.dtype:
+            operands = [ctx.op("stablehlo.convert", [v], aval.update(dtype=compute))
+                        for v in operands]
+        return cls(ctx, aval.shape, compute), operands
+
+    def to_output(self, value):
+        if self.dtype != self.ctx.aval_out.dtype:
+            return self.ctx.op("stablehlo.convert", [value])
+        return value
+
     def const(self, value):
         return self.ctx.constant(value, self.dtype, self.shape)
 
@@ -307,13 +325,7 @@ def _incomplete_gamma_lower(upper):
     result is NaN, as XLA's (and so JAX's) implementation gives; P(a, 0) = 0, P(a, inf) = 1.
     """
     def lower(ctx, a, x):
-        a, x = broadcast_scalars(ctx, [a, x])
-        aval = ctx.aval_out
-        # bfloat16/float16 would not converge to useful accuracy: compute in float32.
-        compute = aval.dtype if aval.dtype.itemsize >= 4 else np.dtype(np.float32)
-        if compute != aval.dtype:
-            a, x = (ctx.op("stablehlo.convert", [v], aval.update(dtype=compute)) for v in (a, x))
-        f = _Formula(ctx, aval.shape, compute)
+        f, (a, x) = _Formula.for_output(ctx, a, x)
         zero, one, inf = f.const(0), f.const(1), f.const(np.inf)
         x_is_zero, x_is_inf = f.compare(x, zero, "EQ"), f.compare(x, inf, "EQ")
         invalid = f.either(f.either(f.compare(x, zero, "LT"), f.compare(a, zero, "LE")),
@@ -329,9 +341,7 @@ def _incomplete_gamma_lower(upper):
             result = f.where(use_fraction, f.sub(one, fraction), series)
             result = f.where(x_is_zero, zero, f.where(x_is_inf, one, result))
         result = f.where(invalid, f.const(np.nan), result)
-        if compute != aval.dtype:
-            result = ctx.op("stablehlo.convert", [result])
-        return result
+        return f.to_output(result)
     return lower
 
 
@@ -410,19 +420,13 @@ def _chebyshev_series(f, y, coefficients):
 
 
 def _bessel_i0e_lower(ctx, x):
-    aval = ctx.aval_out
-    compute = aval.dtype if aval.dtype.itemsize >= 4 else np.dtype(np.float32)
-    if compute != aval.dtype:
-        x = ctx.op("stablehlo.convert", [x], aval.update(dtype=compute))
-    f = _Formula(ctx, aval.shape, compute)
+    f, (x,) = _Formula.for_output(ctx, x)
     magnitude = f.abs(x)
     small = _chebyshev_series(f, f.sub(f.mul(magnitude, f.const(0.5)), f.const(2)), _I0E_SMALL)
     large = f.div(_chebyshev_series(f, f.sub(f.div(f.const(32), magnitude), f.const(2)),
                                     _I0E_LARGE), f.sqrt(magnitude))
     result = f.where(f.compare(magnitude, f.const(8), "LE"), small, large)
-    if compute != aval.dtype:
-        result = ctx.op("stablehlo.convert", [result])
-    return result
+    return f.to_output(result)
 
 
 def _bessel_i1e_dx(out, x):
