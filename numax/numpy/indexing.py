@@ -111,7 +111,8 @@ def _consumed(kind, value):
 
 def parse_index(shape, index):
     """The index as a list of (kind, value), one per item, with the ellipsis expanded and
-    trailing axes filled with full slices. Boolean masks stay as 'mask' entries."""
+    trailing axes filled with full slices. Boolean masks stay as 'mask' entries; an
+    ellipsis of no axes between advanced indices stays as a 'gap' entry (no axis)."""
     if isinstance(index, list):
         raise TypeError("using a list for multidimensional indexing is not allowed (NumPy "
                         "reads x[[0, 1]] as an index array, older code as a tuple); write "
@@ -127,8 +128,21 @@ def parse_index(shape, index):
                          f"{consumed} were indexed")
     fill = [("slice", slice(None))] * (len(shape) - consumed)
     if ellipses:
-        return items[:ellipses[0]] + fill + items[ellipses[0] + 1:]
+        before, after = items[:ellipses[0]], items[ellipses[0] + 1:]
+        if not fill and _has_kind(items, ("array", "mask")) and \
+                _has_kind(before, _ADVANCED) and _has_kind(after, _ADVANCED):
+            # An ellipsis that stands for no axis still separates the advanced indices on
+            # its two sides (NumPy's and JAX's rule): their axes then go first.
+            fill = [("gap", None)]
+        return before + fill + after
     return items + fill
+
+
+_ADVANCED = ("int", "array", "mask")  # integers are advanced indices beside index arrays
+
+
+def _has_kind(entries, kinds):
+    return any(kind in kinds for kind, _ in entries)
 
 
 def expand_masks(shape, entries):
@@ -196,6 +210,9 @@ class IndexPlan:
         pieces, advanced, advanced_at, axis = [], [], [], 0
         first, position = None, 0
         for kind, value in entries:
+            if kind == "gap":
+                position += 1
+                continue
             if kind == "none":
                 pieces.append(("none",))
                 position += 1
@@ -378,7 +395,7 @@ def _apply_static_slices(x, entries):
     starts, limits, strides, reversed_axes = [], [], [], []
     out, axis = [], 0
     for kind, value in entries:
-        if kind == "none":
+        if kind in ("none", "gap"):
             out.append((kind, value))
             continue
         size = x.shape[axis]

@@ -56,6 +56,8 @@ def test_mixed_indexing_under_jit_with_traced_index_arrays(shape, data):
     (slice(None), np.array(1), slice(None), [1, 1]),
     (Ellipsis, [0, 1]),
     ([[0], [1]], Ellipsis, [0, 1, 2]),
+    (slice(None), 1, Ellipsis, [0, 1], slice(None)),   # an empty ellipsis separates too
+    (0, [0, 1], Ellipsis, [1, 2], 0),
     (slice(None, None, -1), [2, 0], slice(1, 4, 2)),
     (True,), (False,), (1, True), (True, True),
     ([],), ([[]],), (slice(None), []), (np.array([], np.int32), 0),
