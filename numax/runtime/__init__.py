@@ -1,9 +1,11 @@
 """The runtime contract: the only package that imports jaxlib.
 
-The rest of numax sees backends and devices, opaque device buffers (put, fetch,
-delete, dlpack), and executables compiled from StableHLO text. jaxlib's private
-types never leave this package. Facts about jaxlib that shaped it are recorded,
-with their probes, in shared/reference/jaxlib_runtime.md.
+The rest of numax sees backends and devices, device arrays (put, fetch, rewrap, delete,
+dlpack), executables compiled from StableHLO text, and the C++ jit dispatch
+(`fastpath`). One jaxlib type leaves this package on purpose: the array type, which
+numax/array.py turns into `numax.Array` so that the C++ dispatch can take and return
+numax arrays. Facts about jaxlib that shaped it are recorded, with their probes, in
+shared/reference/jaxlib_runtime.md.
 """
 
 from numax.runtime.client import (  # noqa: F401
