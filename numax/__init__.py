@@ -9,7 +9,7 @@ from numax.core.config import (config, default_matmul_precision, disable_jit,  #
                                enable_x64)
 from numax.core import dtypes  # noqa: F401
 from numax import dispatch as _dispatch  # noqa: F401  (installs the eager implementation)
-from numax.array import Array, device_put  # noqa: F401
+from numax.array import AnyArray as Array, device_put  # noqa: F401
 from numax.api import (ShapeDtypeStruct, block_until_ready, device_get, eval_shape, jit,  # noqa: F401
                        make_jaxpr)
 from numax.autodiff import (grad, hessian, jacfwd, jacrev, jvp, linear_transpose,  # noqa: F401

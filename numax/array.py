@@ -16,6 +16,7 @@ from numax import runtime
 from numax.core import dtypes
 from numax.core.abstract import ShapedArray
 from numax.core.config import config
+from numax.core.trace import Tracer
 
 
 class _ArrayAPI:
@@ -155,6 +156,23 @@ for _name, _member in vars(_ArrayAPI).items():
     if _name not in ("__dict__", "__weakref__", "__module__", "__qualname__", "__doc__"):
         setattr(Array, _name, _member)
 del _name, _member
+
+
+class _AnyArrayMeta(type):
+    def __instancecheck__(cls, value):
+        return isinstance(value, (Array, Tracer))
+
+    def __subclasscheck__(cls, subclass):
+        return issubclass(subclass, (Array, Tracer))
+
+
+class AnyArray(metaclass=_AnyArrayMeta):
+    """The public `numax.Array` (and `numax.numpy.ndarray`): what `isinstance` checks in
+    user code mean by an array, a concrete one or a traced one (as `jax.Array` does)."""
+
+    def __new__(cls, *args, **kwargs):
+        raise TypeError("numax.Array cannot be constructed directly; "
+                        "use numax.numpy.array or numax.numpy.asarray")
 
 
 def _rebuild(host_value, weak_type):

@@ -128,3 +128,16 @@ def test_quickstart_runs():
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "func.func public @main" in done.stdout and "{ lambda ;" in done.stdout
+
+
+def test_isinstance_numax_array_covers_traced_values():
+    """As with jax.Array, user code's isinstance checks accept concrete and traced arrays."""
+    x = jnp.ones(3)
+    assert isinstance(x, numax.Array) and isinstance(x, jnp.ndarray)
+    assert issubclass(type(x), numax.Array)
+    seen = []
+    numax.jit(lambda v: seen.append(isinstance(v, numax.Array)) or v)(x)
+    numax.grad(lambda v: seen.append(isinstance(v, numax.Array)) or v)(1.0)
+    numax.vmap(lambda v: seen.append(isinstance(v, jnp.ndarray)) or v)(x)
+    assert seen == [True, True, True]
+    assert not isinstance(np.ones(2), numax.Array) and not isinstance(1.0, numax.Array)

@@ -7,7 +7,7 @@ array operators and methods on `numax.Array` and on tracers.
 
 import numpy as _np
 
-from numax.array import Array as ndarray  # noqa: F401
+from numax.array import AnyArray as ndarray  # noqa: F401
 from numax.core import dtypes as _dtypes
 from numax.core.dtypes import (finfo, iinfo, issubdtype, promote_types,  # noqa: F401
                                result_type)
