@@ -139,17 +139,6 @@ class _ArrayAPI:
 
 
 Array = runtime.ARRAY_TYPE
-_runtime_init = Array.__init__
-
-
-def _init(self, *args, **kwargs):
-    if len(args) != 5:  # the runtime's own (aval, sharding, arrays, committed, skip_checks)
-        raise TypeError("numax.Array cannot be constructed directly; "
-                        "use numax.numpy.array or numax.numpy.asarray")
-    _runtime_init(self, *args, **kwargs)
-
-
-Array.__init__ = _init
 Array.__name__ = Array.__qualname__ = "Array"
 Array.__module__ = "numax"
 for _name, _member in vars(_ArrayAPI).items():

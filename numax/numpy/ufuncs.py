@@ -52,10 +52,9 @@ def _binary(name, lax_fn, to_inexact=False, doc=None, primitive=None):
         if type(x) is Array:  # the eager fast paths: nothing to promote or broadcast
             if type(y) is Array and x.aval is y.aval:
                 dtype = x.aval.dtype
-                if primitive is not None and dtype is not _BOOL and \
-                        (not to_inexact or dtype in _INEXACT):
-                    return primitive.bind(x, y)
                 if not to_inexact or dtype in _INEXACT:
+                    if primitive is not None and dtype is not _BOOL:
+                        return primitive.bind(x, y)
                     return lax_fn(x, y)
             elif primitive is not None and type(y) in _WEAK_SCALARS and \
                     x.aval.dtype in _INEXACT:

@@ -13,7 +13,7 @@ from numax.runtime.client import (  # noqa: F401
     default_backend, default_device, device_count, devices, get_backend, local_device_count,
     live_arrays, live_buffer_count, local_devices, process_count, process_index)
 from numax.runtime.buffers import (  # noqa: F401
-    ARRAY_TYPE, DeletedBufferError, array_device, buffer_device, copy_to_device, fetch, put,
+    ARRAY_TYPE, DeletedBufferError, array_device, copy_to_device, fetch, put,
     rewrap, sharding_for, to_dlpack)
 from numax.runtime.executable import (  # noqa: F401
     CompileError, Executable, RuntimeFailure, compile_module, mlir_element_type)

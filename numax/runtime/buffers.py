@@ -42,7 +42,7 @@ def sharding_for(device):
 
 
 class _PutAval:
-    """What batched_device_put reads from an aval: shape, dtype, weak_type."""
+    """A minimal aval (shape, dtype, weak_type) for the runtime's own arrays and programs."""
 
     __slots__ = ("shape", "dtype", "weak_type")
 
@@ -54,7 +54,8 @@ ARRAY_TYPE = xc.ArrayImpl
 
 
 def put(host_array, device=None, aval=None, committed=False):
-    """Copies a NumPy array to `device`; `aval` (shape, dtype, weak_type) becomes the array's aval."""
+    """Copies a NumPy array to `device`; `aval` (shape, dtype, weak_type) becomes the array's
+    aval (by default the host array's shape and dtype, not weak)."""
     device = device or default_device()
     if aval is None:
         aval = _PutAval(host_array.shape, host_array.dtype, False)
@@ -128,10 +129,6 @@ def _fetch_extended(buffer, dtype, shape):
     return raw.astype(dtype) if sub_byte else raw.view(dtype)
 
 
-def buffer_device(buffer):
-    return next(iter(buffer.devices()))
-
-
 def to_dlpack(buffer):
     """A DLPack capsule aliasing the buffer (NumPy dtypes only)."""
     from jaxlib import _jax
@@ -148,5 +145,5 @@ def copy_to_device(buffer, device, aval):
     return rewrap(copy, aval, True)
 
 
-__all__ = ["ARRAY_TYPE", "put", "rewrap", "array_device", "fetch", "sharding_for", "to_dlpack", "copy_to_device", "buffer_device",
+__all__ = ["ARRAY_TYPE", "put", "rewrap", "array_device", "fetch", "sharding_for", "to_dlpack", "copy_to_device",
            "DeletedBufferError", "OneDevice", "JAXLIB_VERSION"]

@@ -19,6 +19,7 @@ from numax.core.errors import NumaxError
 from numax.core.ir import ClosedJaxpr, Jaxpr, Literal, dce
 from numax.core.trace import Trace, Tracer, new_trace, raise_escaped, set_current_trace
 from numax.transforms.partial_eval import PartialEvalTrace
+from numax.transforms.staging import trace_to_jaxpr
 
 
 class Zero:
@@ -150,7 +151,6 @@ def jvp_jaxpr(jaxpr, nonzero):
     `nonzero` marks) returning (outputs, the output tangents that are not symbolically
     zero). Returns (closed jaxpr with leading constant inputs, consts, which output
     tangents are zero)."""
-    from numax.transforms.staging import trace_to_jaxpr  # staging sits beside ad
     in_avals = list(jaxpr.in_avals)
     tangent_avals = [a.strip_weak_type() for a, nz in zip(in_avals, nonzero) if nz]
     zero_outputs = []

@@ -10,24 +10,7 @@ import scipy.linalg as sl
 import numax
 from numax.lax import linalg
 from numax.test_util import check_grads, check_jvp
-
-
-def rand(shape, dtype=np.float64, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal(shape)
-    if np.dtype(dtype).kind == "c":
-        x = x + 1j * rng.standard_normal(shape)
-    return x.astype(dtype)
-
-
-def close(got, want, tol=1e-10):
-    np.testing.assert_allclose(np.asarray(got), want, rtol=tol, atol=tol)
-
-
-@pytest.fixture(autouse=True)
-def x64():
-    with numax.enable_x64():
-        yield
+from _linalg_checks import close, rand, x64  # noqa: F401 (x64: autouse fixture)
 
 
 FLAGS = [dict(left_side=left, lower=lower, transpose_a=transpose, conjugate_a=conjugate,

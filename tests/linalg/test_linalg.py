@@ -5,50 +5,19 @@ that are not (reconstructions, |entries|, projections); derivatives are checked 
 finite differences with numax.test_util.check_grads in float64.
 """
 
-import functools
-
 import numpy as np
 import pytest
 
 import numax
 import numax.numpy as jnp
 from numax.test_util import check_grads
-
-
-def rand(shape, dtype=np.float64, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal(shape)
-    if np.dtype(dtype).kind == "c":
-        x = x + 1j * rng.standard_normal(shape)
-    return x.astype(dtype)
+from _linalg_checks import J, close, rand, x64  # noqa: F401 (x64: autouse fixture)
 
 
 def spd(shape, dtype=np.float64, seed=0):
     a = rand(shape, dtype, seed)
     n = shape[-1]
     return (a @ np.conj(np.swapaxes(a, -1, -2)) + n * np.eye(n)).astype(dtype)
-
-
-@functools.lru_cache(maxsize=None)
-def _jitted(f, static):
-    return numax.jit(functools.partial(f, **dict(static)))
-
-
-def J(f, **static):
-    """`f` jitted with static keyword arguments, one jit object per (f, static): each
-    distinct case compiles once (rather than once per operation, as eager evaluation
-    would)."""
-    return _jitted(f, tuple(sorted(static.items())))
-
-
-def close(got, want, tol=1e-10):
-    np.testing.assert_allclose(np.asarray(got), want, rtol=tol, atol=tol)
-
-
-@pytest.fixture(autouse=True)
-def x64():
-    with numax.enable_x64():
-        yield
 
 
 # ---------------------------------------------------------------- values against NumPy

@@ -1,8 +1,6 @@
 """numax.scipy.linalg against SciPy: factor/solve pairs, matrix functions, special
 matrices, under jit and vmap, with gradients where they are defined."""
 
-import functools
-
 import numpy as np
 import pytest
 import scipy.linalg as sl
@@ -10,41 +8,12 @@ import scipy.linalg as sl
 import numax
 import numax.scipy.linalg as nsl
 from numax.test_util import check_grads
-
-
-def rand(shape, dtype=np.float64, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal(shape)
-    if np.dtype(dtype).kind == "c":
-        x = x + 1j * rng.standard_normal(shape)
-    return x.astype(dtype)
+from _linalg_checks import J, close, rand, x64  # noqa: F401 (x64: autouse fixture)
 
 
 def spd(n, dtype=np.float64, seed=0):
     a = rand((n, n), dtype, seed)
     return (a @ np.conj(a.T) + n * np.eye(n)).astype(dtype)
-
-
-@functools.lru_cache(maxsize=None)
-def _jitted(f, static):
-    return numax.jit(functools.partial(f, **dict(static)))
-
-
-def J(f, **static):
-    """`f` jitted with static keyword arguments, one jit object per (f, static): each
-    distinct case compiles once (rather than once per operation, as eager evaluation
-    would)."""
-    return _jitted(f, tuple(sorted(static.items())))
-
-
-def close(got, want, tol=1e-10):
-    np.testing.assert_allclose(np.asarray(got), want, rtol=tol, atol=tol)
-
-
-@pytest.fixture(autouse=True)
-def x64():
-    with numax.enable_x64():
-        yield
 
 
 A = rand((4, 4))
