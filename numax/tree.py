@@ -4,6 +4,7 @@ Only re-exports from `numax.core.pytree`, where the pytree machinery lives.
 """
 
 from numax.core.pytree import (
+    static,
     tree_all as all,
     tree_broadcast as broadcast,
     tree_flatten as flatten,
@@ -21,5 +22,6 @@ from numax.core.pytree import (
 
 __all__ = [
     "all", "broadcast", "flatten", "flatten_with_path", "leaves", "leaves_with_path", "map",
-    "map_with_path", "reduce", "reduce_associative", "structure", "transpose", "unflatten",
+    "map_with_path", "reduce", "reduce_associative", "static", "structure", "transpose",
+    "unflatten",
 ]

@@ -14,6 +14,7 @@ from numax.core.pytree import (
     SequenceKey,
     all_leaves,
     build_tree,
+    default_registry,
     flatten_one_level,
     flatten_one_level_with_keys,
     is_tree_node,
@@ -47,7 +48,7 @@ KeyPath = tuple  # a tuple of KeyEntry
 
 __all__ = [
     "DictKey", "FlattenedIndexKey", "GetAttrKey", "KeyEntry", "KeyPath", "Partial",
-    "PyTreeDef", "SequenceKey", "all_leaves", "build_tree", "flatten_one_level",
+    "PyTreeDef", "SequenceKey", "all_leaves", "build_tree", "default_registry", "flatten_one_level",
     "flatten_one_level_with_keys", "is_tree_node", "keystr", "register_dataclass",
     "register_pytree_node", "register_pytree_node_class", "register_pytree_with_keys",
     "register_pytree_with_keys_class", "register_static", "tree_all", "tree_broadcast",

@@ -34,6 +34,7 @@ class ShapedArray:
         canonical_key = (shape, dtype, weak_type)
         aval = _interned.get(canonical_key)
         if aval is None:
+            dtypes.check_array_dtype(dtype)
             aval = object.__new__(cls)
             object.__setattr__(aval, "shape", shape)
             object.__setattr__(aval, "dtype", dtype)

@@ -31,9 +31,9 @@ float0 = np.dtype([("float0", np.void, 0)])
 # They join only with weak scalars (and themselves): JAX gives them no implicit promotion.
 _NARROW_FLOAT_NAMES = ("float8_e3m4", "float8_e4m3", "float8_e4m3b11fnuz", "float8_e4m3fn",
                        "float8_e4m3fnuz", "float8_e5m2", "float8_e5m2fnuz", "float8_e8m0fnu",
-                       "float4_e2m1fn")
-_SUB_BYTE_INT_NAMES = ("int2", "int4")
-_SUB_BYTE_UINT_NAMES = ("uint2", "uint4")
+                       "float6_e2m3fn", "float6_e3m2fn", "float4_e2m1fn")
+_SUB_BYTE_INT_NAMES = ("int1", "int2", "int4")
+_SUB_BYTE_UINT_NAMES = ("uint1", "uint2", "uint4")
 
 
 def _optional(names):
@@ -41,6 +41,11 @@ def _optional(names):
 
 
 _narrow_floats = _optional(_NARROW_FLOAT_NAMES)
+# Types numax names, promotes and describes (finfo/iinfo) but cannot hold in an array:
+# StableHLO has no 1-bit integer type, and XLA's CPU compiler cannot convert float6 values
+# (both checked on jaxlib 0.10.2 and 0.11.2).
+_NO_ARRAYS = frozenset(np.dtype(getattr(ml_dtypes, n)) for n in
+                       ("int1", "uint1", "float6_e2m3fn", "float6_e3m2fn") if hasattr(ml_dtypes, n))
 _sub_byte_ints = _optional(_SUB_BYTE_INT_NAMES)
 _sub_byte_uints = _optional(_SUB_BYTE_UINT_NAMES)
 # Module attributes named as in ml_dtypes: float8_e4m3fn, float8_e5m2, ..., int4, uint4.
@@ -469,6 +474,16 @@ def is_inexact(dtype):
     return _category(dtype) in ("f", "c")
 
 
+def check_array_dtype(dtype):
+    """Raises a clear error for a dtype that numax cannot hold in an array."""
+    if dtype in _NO_ARRAYS:
+        raise TypeError(
+            f"numax arrays cannot have dtype {dtype.name}: XLA cannot compute with it (StableHLO "
+            "has no 1-bit integers; XLA's CPU backend cannot convert 6-bit floats). The type "
+            "exists for dtype queries (finfo, iinfo, promote_types); store the values as "
+            "bool, int8, float8_* or float32 instead.")
+
+
 def finfo(dtype):
     """Machine limits of a float type, bfloat16 and float8 included."""
     return ml_dtypes.finfo(np.dtype(dtype))
@@ -480,12 +495,14 @@ def iinfo(dtype):
 
 
 _SUB_BYTE_BITS = {np.dtype(getattr(ml_dtypes, name)): bits for name, bits in
-                  (("int2", 2), ("uint2", 2), ("int4", 4), ("uint4", 4), ("float4_e2m1fn", 4))
+                  (("int1", 1), ("uint1", 1), ("int2", 2), ("uint2", 2), ("int4", 4),
+                   ("uint4", 4), ("float4_e2m1fn", 4), ("float6_e2m3fn", 6),
+                   ("float6_e3m2fn", 6))
                   if hasattr(ml_dtypes, name)}
 
 
 def itemsize_bits(dtype):
-    """Bits per element: 4 for int4/float4, 0 for float0, else 8 * itemsize."""
+    """Bits per element: 4 for int4/float4, 6 for float6, 0 for float0, else 8 * itemsize."""
     dtype = np.dtype(dtype)
     return _SUB_BYTE_BITS.get(dtype, 8 * dtype.itemsize)
 

@@ -316,6 +316,13 @@ def register_static(cls):
     return cls
 
 
+def static(**field_options):
+    """A `dataclasses.field` marked static (`metadata={'static': True}`), so that
+    `register_dataclass` puts it in the treedef instead of the leaves."""
+    metadata = dict(field_options.pop("metadata", None) or {}, static=True)
+    return dataclasses.field(metadata=metadata, **field_options)
+
+
 # ----------------------------------------------------------------------------- flatten
 
 def _flatten_into(x, leaves, nodes):
@@ -511,6 +518,37 @@ def is_tree_node(tree, is_leaf=None):
         return False
     return (_kinds.get(type(tree)) or _kind_of(type(tree))) is not None
 
+
+class PyTreeRegistry:
+    """numax's one pytree registry seen as an object, as libraries reach JAX's through
+    `tree_util.default_registry`: each method is a module function of this file."""
+
+    def flatten(self, tree, leaf_predicate=None):
+        return tree_flatten(tree, leaf_predicate)
+
+    def flatten_with_path(self, tree, leaf_predicate=None):
+        return tree_flatten_with_path(tree, leaf_predicate, is_leaf_takes_path=True)
+
+    def flatten_one_level(self, tree):
+        """(children, aux_data), or None for a leaf."""
+        return flatten_one_level(tree) if is_tree_node(tree) else None
+
+    def flatten_one_level_with_keys(self, tree):
+        """([(key, child), ...], aux_data), or None for a leaf."""
+        return flatten_one_level_with_keys(tree) if is_tree_node(tree) else None
+
+    def is_node(self, nodetype):
+        """Whether instances of the type `nodetype` are pytree nodes."""
+        return (_kinds.get(nodetype) or _kind_of(nodetype)) is not None
+
+    def register_node(self, nodetype, to_iterable, from_iterable, to_iterable_with_keys=None):
+        register_pytree_node(nodetype, to_iterable, from_iterable, to_iterable_with_keys)
+
+    def register_dataclass_node(self, nodetype, data_fields, meta_fields, /):
+        register_dataclass(nodetype, data_fields, meta_fields)
+
+
+default_registry = PyTreeRegistry()
 
 _MISSING = object()
 

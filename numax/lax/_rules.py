@@ -15,11 +15,12 @@ from numax.core.errors import NumaxTypeError
 # ---------------------------------------------------------------- dtype classes
 
 BOOL = frozenset([np.dtype(np.bool_)])
-SIGNED = frozenset(np.dtype(t) for t in (np.int8, np.int16, np.int32, np.int64))
-UNSIGNED = frozenset(np.dtype(t) for t in (np.uint8, np.uint16, np.uint32, np.uint64))
+# Sub-byte ints and narrow floats (int4, float8_*) compute like their wider kin, as in JAX:
+# XLA widens them internally. Types no array can hold (dtypes.check_array_dtype) are left out.
+SIGNED = frozenset(d for d in dtypes._SIGNED if d not in dtypes._NO_ARRAYS)
+UNSIGNED = frozenset(d for d in dtypes._UNSIGNED if d not in dtypes._NO_ARRAYS)
 INT = SIGNED | UNSIGNED
-FLOAT = frozenset([dtypes.bfloat16, np.dtype(np.float16), np.dtype(np.float32),
-                   np.dtype(np.float64)])
+FLOAT = frozenset(d for d in dtypes._FLOATS if d not in dtypes._NO_ARRAYS)
 COMPLEX = frozenset([np.dtype(np.complex64), np.dtype(np.complex128)])
 INEXACT = FLOAT | COMPLEX
 NUMBER = INT | INEXACT
@@ -104,8 +105,8 @@ def random_array(rng, shape, dtype, low=-3.0, high=3.0):
     if dtype == np.bool_:
         return rng.random(shape) < 0.5
     if dtype in INT:
-        lo = max(int(low), int(np.iinfo(dtype).min))
-        hi = min(int(high), int(np.iinfo(dtype).max))
+        lo = max(int(low), int(dtypes.iinfo(dtype).min))
+        hi = min(int(high), int(dtypes.iinfo(dtype).max))
         if dtype in UNSIGNED:
             lo = max(lo, 0)
         return rng.integers(lo, hi + 1, size=shape).astype(dtype)

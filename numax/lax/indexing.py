@@ -173,7 +173,7 @@ def _along_last_axis(ctx, values, dtype, shape):
 def _upper_bounds(operand_shape, window_sizes, index_map, dtype):
     """Largest start index per index-vector entry whose window still fits, clipped to what
     the index dtype can hold (a narrower index can never exceed it then)."""
-    highest = int(np.iinfo(dtype).max)
+    highest = int(dtypes.iinfo(dtype).max)
     return [min(operand_shape[d] - window_sizes[d], highest) for d in index_map]
 
 
@@ -463,9 +463,9 @@ def _default_fill_value(dtype):
     if dtypes.is_inexact(dtype):
         return np.nan
     if dtype in UNSIGNED:
-        return int(np.iinfo(dtype).max)
+        return int(dtypes.iinfo(dtype).max)
     if dtype in INT:
-        return int(np.iinfo(dtype).min)
+        return int(dtypes.iinfo(dtype).min)
     return True
 
 

@@ -291,7 +291,7 @@ def _mulhi_examples():
     rng = np.random.default_rng(0)
     out = []
     for dtype in ("int32", "uint32", "int8", "uint16"):
-        info = np.iinfo(dtype)
+        info = dtypes.iinfo(dtype)
         out.append(((rng.integers(info.min, info.max, (5,), dtype=dtype, endpoint=True),
                      rng.integers(info.min, info.max, (5,), dtype=dtype, endpoint=True)), {}))
     return out

@@ -93,7 +93,7 @@ def identity_max(dtype):
     if dtype == np.bool_:
         return np.array(False)
     if dtype in INT:
-        return np.array(np.iinfo(dtype).min, dtype)
+        return np.array(dtypes.iinfo(dtype).min, dtype)
     return np.array(-np.inf, dtype)
 
 
@@ -101,7 +101,7 @@ def identity_min(dtype):
     if dtype == np.bool_:
         return np.array(True)
     if dtype in INT:
-        return np.array(np.iinfo(dtype).max, dtype)
+        return np.array(dtypes.iinfo(dtype).max, dtype)
     return np.array(np.inf, dtype)
 
 

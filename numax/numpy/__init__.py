@@ -54,6 +54,9 @@ pow = power  # noqa: A001
 bitwise_invert, bitwise_left_shift, bitwise_right_shift = invert, left_shift, right_shift
 concat = concatenate
 
+# NumPy's warning for a complex value cast to a real type (jnp re-exports it, as JAX does).
+ComplexWarning = _np.exceptions.ComplexWarning
+
 pi = _np.pi
 e = _np.e
 inf = _np.inf

@@ -38,7 +38,7 @@ def _contains_traced(value):
 def _check_python_int(value, dtype):
     """Python ints that do not fit the target type are errors, as in JAX."""
     if type(value) is int and dtype is not None and dtypes.is_integer(dtype):
-        info = np.iinfo(dtype)
+        info = dtypes.iinfo(dtype)
         if not info.min <= value <= info.max:
             raise OverflowError(f"Python int {value} too large to convert to "
                                 f"{np.dtype(dtype).name}")
@@ -111,7 +111,7 @@ def _check_integer_range(host, dtype):
     """Python ints that do not fit the (32-bit) integer type are errors, as in JAX."""
     if host.dtype.kind in "iu" and host.size and dtypes.is_integer(dtype) and \
             dtypes.itemsize_bits(dtype) < 8 * host.dtype.itemsize:
-        info = np.iinfo(dtype)
+        info = dtypes.iinfo(dtype)
         low, high = host.min(), host.max()
         if low < info.min or high > info.max:
             bad = low if low < info.min else high

@@ -386,7 +386,7 @@ def _fill(dtype, fill_value):
         return np.nan
     if np.dtype(dtype) == np.bool_:
         return True
-    info = np.iinfo(dtype)
+    info = dtypes.iinfo(dtype)
     return info.max if np.dtype(dtype).kind == "u" else info.min
 
 

@@ -95,7 +95,7 @@ def _lowest(dtype):
     if dtype == np.bool_:
         return False
     if dtypes.is_integer(dtype):
-        return np.iinfo(dtype).min
+        return dtypes.iinfo(dtype).min
     return -np.inf
 
 
@@ -103,7 +103,7 @@ def _highest(dtype):
     if dtype == np.bool_:
         return True
     if dtypes.is_integer(dtype):
-        return np.iinfo(dtype).max
+        return dtypes.iinfo(dtype).max
     return np.inf
 
 

@@ -42,7 +42,7 @@ def _exact_integers(values, name):
     """A table of Python integers as the default integer dtype, or a clear error when an
     entry does not fit (rather than a wrapped-around number)."""
     dtype = dtypes.default_int_dtype()
-    info = np.iinfo(dtype)
+    info = dtypes.iinfo(dtype)
     if any(not info.min <= v <= info.max for row in values for v in row):
         raise OverflowError(f"scipy.linalg.{name}: entries exceed the range of {dtype.name}; "
                             "use exact=False (or enable x64 for larger exact tables)")
