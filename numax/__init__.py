@@ -12,8 +12,8 @@ from numax import dispatch as _dispatch  # noqa: F401  (installs the eager imple
 from numax.array import AnyArray as Array, device_put  # noqa: F401
 from numax.api import (ShapeDtypeStruct, block_until_ready, device_get, eval_shape, jit,  # noqa: F401
                        make_jaxpr)
-from numax.autodiff import (grad, hessian, jacfwd, jacrev, jvp, linear_transpose,  # noqa: F401
-                            linearize, value_and_grad, vjp)
+from numax.autodiff import (fwd_and_bwd, grad, hessian, jacfwd, jacrev, jvp,  # noqa: F401
+                            linear_transpose, linearize, value_and_grad, vjp)
 from numax.mapping import vmap  # noqa: F401
 from numax.custom_derivatives import custom_jvp, custom_vjp  # noqa: F401
 from numax.callbacks import effects_barrier, pure_callback  # noqa: F401

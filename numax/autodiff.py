@@ -1,5 +1,5 @@
-"""The differentiation API: jvp, linearize, vjp, grad, value_and_grad, jacfwd, jacrev,
-hessian, linear_transpose.
+"""The differentiation API: jvp, linearize, vjp, fwd_and_bwd, grad, value_and_grad, jacfwd,
+jacrev, hessian, linear_transpose.
 
 Owns argument handling (pytrees, argnums, has_aux, holomorphic, allow_int), the
 checks that produce JAX's error messages, and float0 tangents for integer inputs.
@@ -11,9 +11,11 @@ import operator
 
 import numpy as np
 
+from numax.api import jit
 from numax.core import dtypes
 from numax.core.abstract import TypedScalar
-from numax.core.pytree import tree_flatten, tree_map, tree_structure, tree_unflatten
+from numax.core.ir import ClosedJaxpr
+from numax.core.pytree import Partial, tree_flatten, tree_map, tree_structure, tree_unflatten
 from numax.transforms import ad
 from numax.transforms.ad import Zero, get_aval
 
@@ -149,32 +151,71 @@ def linearize(fun, *primals, has_aux=False):
 
 # ---------------------------------------------------------------- reverse mode
 
-def vjp(fun, *primals, has_aux=False):
-    """(fun(*primals), vjp_fun) where vjp_fun(cotangent) pulls a cotangent back to primals."""
-    (primal_leaves, in_tree, differentiable, out_primals, out_tree, out_zero, linear, aux,
-     aux_linear_avals) = _linearized(fun, primals, has_aux)
-    out_avals = [get_aval(p) for p in out_primals]
-    in_avals = [get_aval(p) for p in primal_leaves]
+class _Pullback:
+    """What a vjp function holds besides its residuals: the linear program with its
+    constants taken out, and the structure, avals and flags of its inputs and outputs.
+    `vjp` returns `Partial(pullback, *residuals)`, a pytree whose leaves are the residuals,
+    so a vjp function can leave a jit (as in JAX). One per linearization, compared by
+    identity: a jitted function returning it keeps one output treedef across calls."""
 
-    def vjp_fun(cotangent):
+    def __init__(self, linear, in_tree, out_tree, differentiable, in_avals, out_avals,
+                 out_zero, aux_linear_avals):
+        self.jaxpr = linear.jaxpr
+        self.in_tree, self.out_tree = in_tree, out_tree
+        self.differentiable, self.in_avals, self.out_avals = differentiable, in_avals, out_avals
+        self.out_zero, self.aux_linear_avals = out_zero, aux_linear_avals
+
+    def __call__(self, *residuals_then_cotangent):
+        *residuals, cotangent = residuals_then_cotangent
         ct_leaves, ct_tree = tree_flatten(cotangent)
-        if ct_tree != out_tree:
+        if ct_tree != self.out_tree:
             raise TypeError(f"vjp: the cotangent has tree structure {ct_tree}, but the primal "
-                            f"output has structure {out_tree}")
-        for i, (ct, aval) in enumerate(zip(ct_leaves, out_avals)):
+                            f"output has structure {self.out_tree}")
+        for i, (ct, aval) in enumerate(zip(ct_leaves, self.out_avals)):
             ct_aval = get_aval(ct) if not isinstance(ct, np.ndarray) else _host_aval(ct)
             if ct_aval.shape != aval.shape:
                 raise ValueError(f"vjp: cotangent {i} has shape {ct_aval.shape} but the primal "
                                  f"output has shape {aval.shape}")
-        cts = [ct for ct, zero in zip(ct_leaves, out_zero) if not zero]
-        cts += [Zero(aval) for aval in aux_linear_avals]
-        cts_in = iter(ad.backward_pass(linear, cts))
+        cts = [ct for ct, zero in zip(ct_leaves, self.out_zero) if not zero]
+        cts += [Zero(aval) for aval in self.aux_linear_avals]
+        cts_in = iter(ad.backward_pass(ClosedJaxpr(self.jaxpr, residuals), cts))
         results = [_materialize(next(cts_in), aval) if d else _float0_zeros(aval)
-                   for d, aval in zip(differentiable, in_avals)]
-        return tree_unflatten(in_tree, results)
+                   for d, aval in zip(self.differentiable, self.in_avals)]
+        return tree_unflatten(self.in_tree, results)
 
+    def __repr__(self):
+        return f"<vjp pullback of {self.in_tree}>"
+
+
+def vjp(fun, *primals, has_aux=False):
+    """(fun(*primals), vjp_fun) where vjp_fun(cotangent) pulls a cotangent back to primals.
+
+    vjp_fun is a pytree (its leaves are the residuals), so it can be returned from jit."""
+    (primal_leaves, in_tree, differentiable, out_primals, out_tree, out_zero, linear, aux,
+     aux_linear_avals) = _linearized(fun, primals, has_aux)
+    pullback = _Pullback(linear, in_tree, out_tree, differentiable,
+                         [get_aval(p) for p in primal_leaves],
+                         [get_aval(p) for p in out_primals], out_zero, aux_linear_avals)
+    vjp_fun = Partial(pullback, *linear.consts)
     out = tree_unflatten(out_tree, out_primals)
     return (out, vjp_fun, aux) if has_aux else (out, vjp_fun)
+
+
+def fwd_and_bwd(fun, argnums, has_aux=False, jitted=True):
+    """Splits reverse-mode differentiation of `fun` into two functions that compile once:
+    `fwd(*args)` gives `(fun(*args), residuals)` (plus `aux` last with `has_aux`), and
+    `bwd(residuals, cotangent)` gives the cotangents of the arguments at `argnums` (one
+    value for an int, a tuple for a sequence). The residuals are a pytree of arrays."""
+
+    def fwd(*args):
+        single, nums = _normalize_argnums(argnums, len(args))
+        return vjp(_partial_of(fun, args, {}, nums), *(args[n] for n in nums), has_aux=has_aux)
+
+    def bwd(residuals, cotangent):
+        cotangents = residuals(cotangent)
+        return cotangents[0] if isinstance(argnums, int) else cotangents
+
+    return (jit(fwd), jit(bwd)) if jitted else (fwd, bwd)
 
 
 def _normalize_argnums(argnums, count):
