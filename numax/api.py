@@ -19,6 +19,7 @@ from numax import _checks, runtime
 from numax.runtime import fastpath
 from numax.array import Array, from_host
 from numax.core import dtypes
+from numax.core.ir import dce_closed
 from numax.core.abstract import ShapedArray
 from numax.core.config import config
 from numax.core.primitive import Primitive
@@ -142,17 +143,8 @@ def _jit_batch(args, dims, *, name, jaxpr):
 
 def _jit_dce(used_outputs, *, name, jaxpr):
     """Only the used outputs, and the inputs they need, with the sub-program pruned."""
-    from numax.core.ir import ClosedJaxpr, Jaxpr, dce
-    inner = jaxpr.jaxpr
-    outvars = [v for v, used in zip(inner.outvars, used_outputs) if used]
-    pruned = dce(Jaxpr(inner.constvars, inner.invars, outvars, inner.eqns))
-    needed = _used_inputs(pruned)
-    used_inputs = [v in needed for v in inner.invars]
-    if all(used_outputs) and all(used_inputs) and pruned.eqns == inner.eqns:
-        return used_inputs, {"name": name, "jaxpr": jaxpr}
-    narrowed = Jaxpr(pruned.constvars, [v for v in inner.invars if v in needed], outvars,
-                     pruned.eqns)
-    return used_inputs, {"name": name, "jaxpr": ClosedJaxpr(narrowed, jaxpr.consts)}
+    pruned, used_inputs = dce_closed(jaxpr, used_outputs)
+    return used_inputs, {"name": name, "jaxpr": pruned}
 
 
 jit_p = Primitive(

@@ -17,7 +17,8 @@ import numpy as np
 from numax.core.errors import NumaxError
 from numax.core.primitive import Primitive
 from numax.core.pytree import tree_flatten, tree_map, tree_unflatten
-from numax.transforms.ad import Zero, eval_jaxpr, get_aval, instantiate
+from numax.core.ir import dce_closed
+from numax.transforms.ad import Zero, eval_jaxpr, get_aval, instantiate, zeros_like_aval
 from numax.transforms.batching import batch_flat, batch_size, to_front
 from numax.transforms.staging import trace_to_jaxpr
 
@@ -114,6 +115,19 @@ def _broadcast_all(args, dims):
     return [to_front(a, d, size) for a, d in zip(args, dims)], size
 
 
+def _used(values, used_outputs):
+    return [v for v, used in zip(values, used_outputs) if used]
+
+
+def _narrowed_call(call, used_outputs, num_consts):
+    """The primal program computing only the used outputs, and which inputs it takes:
+    every argument stays, since the user's rules receive them all (and may read one the
+    function does not), but closed-over constants it no longer reads go (the rules never
+    see those)."""
+    num_args = len(call.in_avals) - num_consts
+    return dce_closed(call, used_outputs, (False,) * num_consts + (True,) * num_args)
+
+
 # ---------------------------------------------------------------- custom_jvp
 
 def _custom_jvp_call_jvp(primals, tangents, *, call, jvp, num_consts, name, symbolic_zeros):
@@ -167,6 +181,22 @@ def _custom_call_examples(kind):
     return examples
 
 
+def _jvp_of_used_outputs(jvp, used_outputs):
+    """The user's JVP rule, run whole, with its results narrowed to the used outputs."""
+    def narrowed(primals, tangents):
+        outs, out_tangents = jvp(primals, tangents)
+        return _used(outs, used_outputs), _used(out_tangents, used_outputs)
+    return narrowed
+
+
+def _custom_jvp_call_dce(used_outputs, *, call, jvp, num_consts, name, symbolic_zeros):
+    narrowed, takes = _narrowed_call(call, used_outputs, num_consts)
+    if not all(used_outputs):
+        jvp = _jvp_of_used_outputs(jvp, used_outputs)
+    return takes, dict(call=narrowed, jvp=jvp, num_consts=sum(takes[:num_consts]), name=name,
+                       symbolic_zeros=symbolic_zeros)
+
+
 custom_jvp_call_p = Primitive(
     "custom_jvp_call",
     abstract_eval=lambda *avals, call, **params: list(call.out_avals),
@@ -175,6 +205,7 @@ custom_jvp_call_p = Primitive(
     multiple_results=True,
     jvp=_custom_jvp_call_jvp,
     batch=_custom_jvp_call_batch,
+    dce=_custom_jvp_call_dce,
     examples=_custom_call_examples("jvp"),
 )
 
@@ -362,6 +393,34 @@ def _custom_vjp_call_batch(args, dims, *, call, fwd, bwd, num_consts, name, out_
     return outs, [0] * len(outs)
 
 
+def _fwd_of_used_outputs(fwd, used_outputs):
+    """The user's forward pass, run whole, with its outputs narrowed (residuals kept)."""
+    def narrowed(primals):
+        outs, residuals = fwd(primals)
+        return _used(outs, used_outputs), residuals
+    return narrowed
+
+
+def _bwd_of_used_outputs(bwd, used_outputs, out_avals):
+    """The user's backward pass given the used outputs' cotangents: a dropped output's
+    cotangent is zero (nothing reads it)."""
+    def widened(residuals, cts):
+        used_cts = iter(cts)
+        return bwd(residuals, [next(used_cts) if used else zeros_like_aval(aval.strip_weak_type())
+                               for used, aval in zip(used_outputs, out_avals)])
+    return widened
+
+
+def _custom_vjp_call_dce(used_outputs, *, call, fwd, bwd, num_consts, name, out_tree):
+    """`out_tree` stays the user's output structure: the user's rules are written for it."""
+    narrowed, takes = _narrowed_call(call, used_outputs, num_consts)
+    if not all(used_outputs):
+        fwd = _fwd_of_used_outputs(fwd, used_outputs)
+        bwd = _bwd_of_used_outputs(bwd, used_outputs, call.out_avals)
+    return takes, dict(call=narrowed, fwd=fwd, bwd=bwd, num_consts=sum(takes[:num_consts]),
+                       name=name, out_tree=out_tree)
+
+
 custom_vjp_call_p = Primitive(
     "custom_vjp_call",
     abstract_eval=lambda *avals, call, **params: list(call.out_avals),
@@ -370,6 +429,7 @@ custom_vjp_call_p = Primitive(
     multiple_results=True,
     jvp=_custom_vjp_call_jvp,
     batch=_custom_vjp_call_batch,
+    dce=_custom_vjp_call_dce,
     differentiation_modes=("rev",),
     examples=_custom_call_examples("vjp"),
 )

@@ -276,7 +276,8 @@ def jaxpr_has_effects(jaxpr):
 def dce(jaxpr):
     """The program without equations whose results are never used (equations with effects,
     their own or their sub-programs', are always kept). Inputs and outputs are unchanged.
-    Equations of primitives with a `dce` rule are narrowed to their used outputs."""
+    Equations of primitives with a `dce` rule are narrowed to their used outputs (see
+    `_narrow` and `dce_closed`, the helper the rules share)."""
     live = {v for v in jaxpr.outvars if type(v) is Var}
     kept = []
     changed = False
@@ -296,9 +297,55 @@ def dce(jaxpr):
     return Jaxpr(jaxpr.constvars, jaxpr.invars, jaxpr.outvars, kept[::-1])
 
 
+_pruned_programs = weakref.WeakKeyDictionary()  # ClosedJaxpr -> {(outputs, inputs): result}
+
+
+def dce_closed(closed, used_outputs, instantiate=False):
+    """A sub-program narrowed for a `dce` rule: `closed` computing only the outputs flagged
+    in `used_outputs`, its dead equations and unused constants removed, taking only the
+    inputs it needs plus those flagged in `instantiate` (a bool for all inputs, or one
+    per input; loops keep a carry input whose output they keep). Returns (the pruned
+    ClosedJaxpr, per input of `closed` whether the pruned program takes it).
+
+    Results are cached per program and flags, so a sub-program called in several places
+    stays one object (one private function when lowered)."""
+    count = len(closed.jaxpr.invars)
+    keep = (instantiate,) * count if isinstance(instantiate, bool) else tuple(instantiate)
+    key = (tuple(bool(u) for u in used_outputs), keep)
+    table = _pruned_programs.get(closed)
+    if table is None:
+        table = _pruned_programs[closed] = {}
+    if key not in table:
+        table[key] = _prune_closed(closed, *key)
+    pruned, takes = table[key]
+    return (closed if pruned is None else pruned), list(takes)
+
+
+def _prune_closed(closed, used_outputs, keep):
+    inner = closed.jaxpr
+    outvars = [v for v, used in zip(inner.outvars, used_outputs) if used]
+    pruned = dce(Jaxpr(inner.constvars, inner.invars, outvars, inner.eqns))
+    read = {v for v in outvars if type(v) is Var}
+    for eqn in pruned.eqns:
+        read.update(v for v in eqn.invars if type(v) is Var)
+    takes = tuple(v in read or k for v, k in zip(inner.invars, keep))
+    constants = [(v, c) for v, c in zip(inner.constvars, closed.consts) if v in read]
+    if all(used_outputs) and all(takes) and len(constants) == len(inner.constvars) and \
+            pruned.eqns == inner.eqns:
+        return None, takes  # unchanged (None: the cache must not hold its own key)
+    narrowed = Jaxpr([v for v, _ in constants], [v for v, t in zip(inner.invars, takes) if t],
+                     outvars, pruned.eqns)
+    return ClosedJaxpr(narrowed, [c for _, c in constants]), takes
+
+
 def _narrow(eqn, used_outputs):
-    used_inputs, params = eqn.primitive.dce(used_outputs, **eqn.params)
-    if all(used_outputs) and all(used_inputs) and params == eqn.params:
+    """`eqn` computing its used outputs. A loop's rule may return a third entry, the outputs
+    the narrowed equation keeps: more than the used ones where a used output needs a carry
+    whose final value nobody reads (a loop returns every carry it keeps)."""
+    narrowed = eqn.primitive.dce(used_outputs, **eqn.params)
+    used_inputs, params = narrowed[:2]
+    kept_outputs = narrowed[2] if len(narrowed) > 2 else used_outputs
+    if all(kept_outputs) and all(used_inputs) and params == eqn.params:
         return eqn
     return Equation(eqn.primitive, [v for v, u in zip(eqn.invars, used_inputs) if u], params,
-                    [v for v, u in zip(eqn.outvars, used_outputs) if u], eqn.source)
+                    [v for v, k in zip(eqn.outvars, kept_outputs) if k], eqn.source)

@@ -31,9 +31,11 @@ class Primitive:
     ("rev",) for custom_vjp calls (no JVP, as in JAX), ("fwd",) for while loops.
     partial_eval(trace, args, params): optional; how the partial-evaluation trace handles
     the primitive when some arguments are unknown (default: stage the equation).
-    dce(used_outputs, **params) -> (used_inputs, params): optional, for primitives holding
-    a sub-program: which inputs, and what params, an equation computing only the used
-    outputs needs (dead-code elimination then prunes inside the sub-program too).
+    dce(used_outputs, **params) -> (used_inputs, params[, kept_outputs]): optional, for
+    primitives holding a sub-program: which inputs, and what params, an equation computing
+    only the used outputs needs (dead-code elimination then prunes inside the sub-program
+    too). A loop may add which outputs the narrowed equation keeps: more than the used ones
+    where a used output reads a carry whose final value nobody reads.
     """
 
     def __init__(self, name, *, abstract_eval, lower=None, impl=None, multiple_results=False,

@@ -11,7 +11,7 @@ residual computations forward before transposing).
 
 import functools
 
-from numax.core.ir import ClosedJaxpr, Jaxpr, Literal
+from numax.core.ir import ClosedJaxpr, Jaxpr, Literal, dce_closed
 from numax.core.primitive import Primitive
 from numax.core.pytree import tree_flatten, tree_unflatten
 from numax.core.trace import set_current_trace
@@ -164,6 +164,11 @@ def _checkpoint_batch(args, dims, *, jaxpr, prevent_cse, policy):
     return outs, [0 if d is not None else None for d in out_dims]
 
 
+def _checkpoint_dce(used_outputs, *, jaxpr, prevent_cse, policy):
+    jaxpr, used_inputs = dce_closed(jaxpr, used_outputs)
+    return used_inputs, dict(jaxpr=jaxpr, prevent_cse=prevent_cse, policy=policy)
+
+
 def _checkpoint_examples():
     import numpy as np
     from numax import lax
@@ -182,6 +187,7 @@ checkpoint_p = Primitive(
     jvp=_checkpoint_jvp,
     partial_eval=_checkpoint_partial_eval,
     batch=_checkpoint_batch,
+    dce=_checkpoint_dce,
     examples=_checkpoint_examples,
 )
 

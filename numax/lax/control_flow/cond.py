@@ -20,6 +20,7 @@ from numax.core import dtypes
 from numax.core.abstract import ShapedArray
 from numax.core.config import config
 from numax.core.errors import NumaxTypeError
+from numax.core.ir import dce_closed
 from numax.core.primitive import Primitive
 from numax.core.pytree import tree_flatten, tree_unflatten
 from numax.core.trace import Tracer, set_current_trace
@@ -265,6 +266,15 @@ def _select_branches(index, operands, in_batched, branches, size, axis_name):
 cond_batch.wants_axis = True
 
 
+def cond_dce(used_outputs, *, branches):
+    """Every branch computes only the used outputs; an operand stays if any branch reads it
+    (the index always stays)."""
+    reads = [dce_closed(branch, used_outputs)[1] for branch in branches]
+    used_operands = [any(flags) for flags in zip(*reads)]
+    narrowed = tuple(dce_closed(branch, used_outputs, used_operands)[0] for branch in branches)
+    return [True] + used_operands, dict(branches=narrowed)
+
+
 def _cond_examples():
     from numax import lax
     f32 = np.dtype(np.float32)
@@ -294,6 +304,7 @@ cond_p = Primitive(
     partial_eval=cond_partial_eval,
     transpose=cond_transpose,
     batch=cond_batch,
+    dce=cond_dce,
     examples=_cond_examples,
 )
 

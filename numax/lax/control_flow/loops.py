@@ -22,6 +22,7 @@ import numpy as np
 from numax.core import dtypes
 from numax.core.config import config
 from numax.core.errors import ConcretizationTypeError, NumaxTypeError
+from numax.core.ir import dce_closed
 from numax.core.primitive import Primitive
 from numax.core.pytree import tree_flatten, tree_unflatten
 from numax.core.trace import Tracer, set_current_trace
@@ -263,6 +264,25 @@ def _any_lane_programs(cond_jaxpr, body_jaxpr, size, cond_b, body_b, axis_name):
 while_batch.wants_axis = True
 
 
+def while_dce(used_outputs, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
+    """Keeps the carries the used outputs and the predicate read, through any number of
+    iterations (a fixed point over the body), and the constants those read. A kept carry
+    stays an output."""
+    predicate_reads = dce_closed(cond_jaxpr, (True,))[1][cond_nconsts:]
+
+    def carries_read(used_carry):
+        return tuple(dce_closed(body_jaxpr, used_carry)[1][body_nconsts:])
+
+    used_carry = _carry_fixed_point(
+        carries_read, [u or r for u, r in zip(used_outputs, predicate_reads)])
+    cond, cond_reads = dce_closed(cond_jaxpr, (True,), (False,) * cond_nconsts + used_carry)
+    body, body_reads = dce_closed(body_jaxpr, used_carry, (False,) * body_nconsts + used_carry)
+    cond_consts_read, body_consts_read = cond_reads[:cond_nconsts], body_reads[:body_nconsts]
+    params = dict(cond_jaxpr=cond, body_jaxpr=body, cond_nconsts=sum(cond_consts_read),
+                  body_nconsts=sum(body_consts_read))
+    return cond_consts_read + body_consts_read + list(used_carry), params, used_carry
+
+
 def _while_examples():
     """A float carry first (forward mode checked, reverse mode must refuse), then loops whose
     floats reach only the predicate, and integer-only loops."""
@@ -310,6 +330,7 @@ while_p = Primitive(
     partial_eval=while_partial_eval,
     transpose=while_transpose,
     batch=while_batch,
+    dce=while_dce,
     examples=_while_examples,
     differentiation_modes=("fwd",),
 )

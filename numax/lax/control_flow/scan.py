@@ -24,6 +24,7 @@ import numpy as np
 from numax.core.abstract import ShapedArray
 from numax.core.config import config
 from numax.core.errors import NumaxTypeError
+from numax.core.ir import dce_closed
 from numax.core.primitive import Primitive
 from numax.core.pytree import tree_flatten, tree_unflatten
 from numax.core.trace import set_current_trace
@@ -415,6 +416,26 @@ def scan_batch(args, dims, *, jaxpr, length, reverse, num_consts, num_carry, unr
 scan_batch.wants_axis = True
 
 
+def scan_dce(used_outputs, *, jaxpr, length, reverse, num_consts, num_carry, unroll):
+    """Drops unused ys, and every carry that no used output reads, through any number of
+    iterations (a fixed point: a kept carry's output keeps the carries it reads), then
+    the constants and xs the narrowed body does not read. A kept carry stays an output."""
+    used_ys = tuple(used_outputs[num_carry:])
+    num_xs = len(jaxpr.in_avals) - num_consts - num_carry
+
+    def carries_read(used_carry):
+        reads = dce_closed(jaxpr, used_carry + used_ys)[1]
+        return tuple(reads[num_consts:num_consts + num_carry])
+
+    used_carry = _carry_fixed_point(carries_read, used_outputs[:num_carry])
+    body, reads = dce_closed(jaxpr, used_carry + used_ys,
+                             (False,) * num_consts + used_carry + (False,) * num_xs)
+    consts_read, _, xs_read = _split(reads, num_consts, num_carry)
+    params = dict(jaxpr=body, length=length, reverse=reverse, num_consts=sum(consts_read),
+                  num_carry=sum(used_carry), unroll=unroll)
+    return consts_read + list(used_carry) + xs_read, params, used_carry + used_ys
+
+
 def _scan_examples():
     from numax import lax
     f32 = np.dtype(np.float32)
@@ -453,6 +474,7 @@ scan_p = Primitive(
     partial_eval=scan_partial_eval,
     transpose=scan_transpose,
     batch=scan_batch,
+    dce=scan_dce,
     examples=_scan_examples,
 )
 
