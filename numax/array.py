@@ -184,6 +184,9 @@ def from_host(value, dtype=None, weak_type=None, device=None, committed=False):
 
 def device_put(value, device=None):
     """Moves an Array (or host value) to `device`; with a device given, the result is committed."""
+    if isinstance(value, Tracer):  # traced: the primitive device_put stands for
+        from numax.lax.placement import device_put_p
+        return device_put_p.bind(value, devices=(device,))[0]
     if isinstance(value, Array):
         if device is None or device == value._device:
             if device is not None and not value._committed:

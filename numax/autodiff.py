@@ -15,6 +15,7 @@ from numax.api import jit
 from numax.core import dtypes
 from numax.core.abstract import TypedScalar
 from numax.core.ir import ClosedJaxpr
+from numax.dispatch import to_array
 from numax.core.pytree import Partial, tree_flatten, tree_map, tree_structure, tree_unflatten
 from numax.transforms import ad
 from numax.transforms.ad import Zero, get_aval
@@ -64,6 +65,8 @@ def _materialize(tangent, primal_aval):
     if type(tangent) is Zero:
         from numax import lax
         return lax.full(primal_aval.shape, 0, primal_aval.dtype)
+    if type(tangent) is TypedScalar:  # a seed that reached an input untouched (grad of x -> x)
+        return to_array(tangent)
     return tangent
 
 
@@ -287,7 +290,8 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
         results = vjp(partial_fun, *[args[n] for n in nums], has_aux=has_aux)
         out, pullback = results[0], results[1]
         _check_output("grad", out, holomorphic)
-        grads = pullback(TypedScalar(1, get_aval(out).dtype, False))
+        out_aval = get_aval(out)
+        grads = pullback(TypedScalar(1, out_aval.dtype, out_aval.weak_type))
         grads = grads[0] if single else tuple(grads)
         if has_aux:
             return (out, results[2]), grads

@@ -289,3 +289,14 @@ def test_grad_program_has_no_dead_code_and_no_host_round_trips():
     assert _unused_values(backward) == []
     ops = lambda text: len(re.findall(r'= "(?:stablehlo|chlo|func)\.', text))  # noqa: E731
     assert ops(backward) <= 2 * ops(forward)  # the forward pass plus one op per transposed op
+
+
+def test_grad_of_the_identity_is_an_array_typed_like_the_input():
+    """The cotangent seed reaches the input untouched; it must come back as an Array with
+    the input's dtype and weak type (JAX 0.10.2: weak for a Python float)."""
+    for x, weak in [(3.0, True), (jnp.float32(3.0), False)]:
+        g = numax.grad(lambda v: v)(x)
+        assert isinstance(g, numax.Array) and g.dtype == np.float32 and g.weak_type == weak
+        assert float(g) == 1.0
+    g = numax.grad(lambda v, w: v, argnums=(0, 1))(3.0, 2.0)
+    assert [float(v) for v in g] == [1.0, 0.0]

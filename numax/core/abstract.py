@@ -99,3 +99,43 @@ class TypedScalar:
 
     def __repr__(self):
         return f"TypedScalar({self.value!r}, weak_type={self.aval.weak_type})"
+
+
+class AbstractToken:
+    """The abstract value of a token (lax.create_token / lax.after_all): an ordering
+    dependency between effects that holds no data, lowered to `!stablehlo.token`. There is
+    one, `abstract_token`. It has no shape or dtype; asking for one is a user's attempt to
+    use a token as an array, answered with a TypeError that says so."""
+
+    __slots__ = ()
+    weak_type = False
+
+    def __getattr__(self, name):
+        if name in ("shape", "dtype", "ndim", "size"):
+            raise TypeError(
+                f"a token has no {name}: tokens (lax.create_token, lax.after_all) order effects "
+                "and carry no data, so they cannot be used as arrays, cross the boundary of a "
+                "top-level jit call, or be returned from vmap, jvp or grad. Create and consume "
+                "tokens inside the function that needs them.")
+        raise AttributeError(name)
+
+    def strip_weak_type(self):
+        return self
+
+    def str_short(self, short_dtypes=True):
+        return "Tok"
+
+    def __repr__(self):
+        return "AbstractToken()"
+
+    def __reduce__(self):
+        return _the_abstract_token, ()
+
+    __str__ = str_short
+
+
+abstract_token = object.__new__(AbstractToken)
+
+
+def _the_abstract_token():
+    return abstract_token

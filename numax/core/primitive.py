@@ -9,9 +9,34 @@ views onto these attributes), and transformations find rules only here.
 `bind` hands the primitive to whichever trace is current (core/trace.py).
 """
 
+import dataclasses
+from typing import Callable
+
 from numax.core import trace as trace_module
 
 registry = {}
+
+
+@dataclasses.dataclass(frozen=True)
+class ImplicitJvpReference:
+    """Declares that a sampler primitive's JVP is statistical: the implicit derivative of
+    its sample x at a fixed quantile F(theta, x), dx = -(dF/dtheta . dtheta) / (dF/dx),
+    not the derivative of the sampler at a fixed key (a rejection sampler's accepted
+    proposal moves differently with theta). The generic AD checker compares the JVP with
+    this reference, computed from `cdf`: the dotted name of an implementation independent
+    of numax (named, not imported: numax does not depend on it) of F(theta, x),
+    elementwise.
+
+    parameter: position of theta among the primitive's arguments; it has the output's
+        shape, and no other argument is differentiable.
+    sample_of_output(out, **params): the sample x of an output (NumPy), for outputs that
+        are a function of it (e.g. its log).
+    """
+
+    cdf: str
+    parameter: int
+    sample_of_output: Callable
+
 
 class Primitive:
     """One operation of the IR with all of its rules.
@@ -36,12 +61,21 @@ class Primitive:
     only the used outputs needs (dead-code elimination then prunes inside the sub-program
     too). A loop may add which outputs the narrowed equation keeps: more than the used ones
     where a used output reads a carry whose final value nobody reads.
+    jvp_reference: an `ImplicitJvpReference` for a sampler whose JVP is statistical (the
+    implicit derivative at a fixed quantile of its distribution, not the derivative at a
+    fixed key); the generic AD checker compares the JVP with that reference instead of
+    finite differences.
+    rule_checks_exempt: a reason string when the generic rule checkers cannot exercise the
+    primitive (its values are tokens, not arrays; or no two runs agree, as for a stateful
+    random generator); they report the reason as a skip, and the primitive's own tests
+    must cover its rules instead.
     """
 
     def __init__(self, name, *, abstract_eval, lower=None, impl=None, multiple_results=False,
                  jvp=None, linear=False, transpose=None, batch=None, examples=None,
                  not_differentiable=None, not_differentiable_in=None, partial_eval=None,
-                 dce=None, differentiation_modes=("fwd", "rev"), effects=(), register=True):
+                 dce=None, differentiation_modes=("fwd", "rev"), effects=(),
+                 jvp_reference=None, rule_checks_exempt=None, register=True):
         self.name = name
         self.abstract_eval = abstract_eval
         self.lower = lower
@@ -58,6 +92,8 @@ class Primitive:
         self.partial_eval = partial_eval
         self.dce = dce
         self.effects = tuple(effects)
+        self.jvp_reference = jvp_reference
+        self.rule_checks_exempt = rule_checks_exempt
         if register:
             if name in registry:
                 raise ValueError(f"a primitive named {name!r} is already registered")

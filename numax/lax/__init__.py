@@ -29,3 +29,7 @@ from numax.lax.total_order import *  # noqa: F401,F403
 from numax.lax.stacking import *  # noqa: F401,F403
 from numax.lax.ragged_contractions import *  # noqa: F401,F403
 from numax.lax.dot_algorithms import *  # noqa: F401,F403
+from numax.lax.tokens_and_staging import *  # noqa: F401,F403
+from numax.lax.stateful_random import *  # noqa: F401,F403
+from numax.lax.scaled_dot import *  # noqa: F401,F403
+from numax.lax.placement import *  # noqa: F401,F403

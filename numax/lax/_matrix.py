@@ -1,4 +1,4 @@
-"""Building blocks of lax.linalg: matrix helpers, and the LAPACK kernels as internal primitives.
+"""Building blocks of lax.linalg: matrix helpers, and the solver kernels as internal primitives.
 
 Owns two things the linear-algebra primitives (lax/linalg.py, lax/linalg_spectral.py)
 are written in:
@@ -6,12 +6,17 @@ are written in:
 * matrix helpers on stacks of matrices (the last two axes), written with lax ops so
   they work on any trace: transpose/adjoint, batched matmul, triangular masks,
   diagonals, identity.
-* one internal primitive per LAPACK kernel (getrf, geqrf, orgqr, potrf, syevd, gesdd,
+* one internal primitive per solver kernel (getrf, geqrf, orgqr, potrf, syevd, gesdd,
   geev, gees), unregistered: they appear only inside the lowering of a public
   primitive, which is written as a lax function of them (`lower_as`). Each kernel
-  takes leading batch axes natively. Their calling convention (operand order, FFI
-  attributes, column-major layouts, aliases) is that of jaxlib's CPU FFI handlers,
-  checked against jaxlib 0.10.2 and 0.11.2 by tests/linalg.
+  takes leading batch axes natively and gives the same results on every platform it
+  has: LAPACK on CPU, whose calling convention (operand order, FFI attributes,
+  column-major layouts, aliases) is that of jaxlib's CPU FFI handlers, checked against
+  jaxlib 0.10.2 and 0.11.2 by tests/linalg; cuSOLVER on CUDA for getrf, geqrf, orgqr,
+  syevd and the SVD (gesvdj / gesvd brought to gesdd's conventions), following the
+  calling convention of jaxlib's GPU solver FFI handlers (tests/linalg/
+  test_gpu_decompositions.py). potrf has no CUDA lowering (cholesky uses
+  stablehlo.cholesky there); geev and gees are CPU only, as in JAX.
 """
 
 import numpy as np
@@ -20,7 +25,7 @@ from numax.core import dtypes
 from numax.core.abstract import ShapedArray
 from numax.core.errors import NumaxTypeError
 from numax.core.primitive import Primitive
-from numax.lowering.custom_call import boolean, char, lapack_call
+from numax.lowering.custom_call import boolean, by_platform, char, kernel_call
 from numax.transforms.ad import get_aval
 from numax.transforms.batching import move_axis
 
@@ -126,6 +131,15 @@ def eye_like(x):
     return lax.broadcast_in_dim(eye, aval.shape, (aval.ndim - 2, aval.ndim - 1))
 
 
+def corner(x, rows, cols):
+    """x[..., :rows, :cols]."""
+    from numax import lax
+    aval = get_aval(x)
+    if aval.shape[-2:] == (rows, cols):
+        return x
+    return lax.slice(x, (0,) * aval.ndim, aval.shape[:-2] + (rows, cols))
+
+
 def diagonal(x):
     """The main diagonal (..., min(m, n)) of each matrix."""
     from numax import lax
@@ -221,18 +235,27 @@ def lower_as(function):
     return lower
 
 
-# ---------------------------------------------------------------- LAPACK kernels
+# ---------------------------------------------------------------- solver kernels
 
-def _target(kernel, dtype):
-    prefix = _PREFIX[np.dtype(dtype).name]
-    if prefix in "cz":
-        kernel = {"syevd": "heevd", "orgqr": "ungqr"}.get(kernel, kernel)
-    return f"lapack_{prefix}{kernel}_ffi"
+def _lapack(kernel):
+    """The LAPACK target of `kernel` for the operand's dtype (`lapack_dgetrf_ffi`)."""
+    def target(ctx):
+        prefix = _PREFIX[np.dtype(ctx.avals_in[0].dtype).name]
+        name = kernel
+        if prefix in "cz":
+            name = {"syevd": "heevd", "orgqr": "ungqr"}.get(kernel, kernel)
+        return f"lapack_{prefix}{name}_ffi"
+    return target
+
+
+def _cusolver(kernel):
+    """The cuSOLVER target of `kernel`: one target for every dtype (`cusolver_getrf_ffi`)."""
+    return lambda ctx: f"cusolver_{kernel}_ffi"
 
 
 def _kernel(name, abstract_eval, lower):
-    return Primitive(f"lapack_{name}", abstract_eval=abstract_eval, lower=lower,
-                     multiple_results=True, register=False)
+    return Primitive(name, abstract_eval=abstract_eval, lower=lower, multiple_results=True,
+                     register=False)
 
 
 def _info(batch):
@@ -245,19 +268,27 @@ def _getrf_abstract(x):
             _info(batch)]
 
 
-getrf_p = _kernel("getrf", _getrf_abstract, lambda ctx, x: lapack_call(
-    ctx, _target("getrf", ctx.avals_in[0].dtype), [x], ctx.avals_out,
-    matrices_out=[True, False, False], aliases=[(0, 0)]))
+# getrf, geqrf and orgqr take the same operands, results, layouts and aliases on both
+# platforms (pivots 1-based on both); only the target's name differs.
+def _getrf_call(target):
+    return lambda ctx, x: kernel_call(ctx, target(ctx), [x], ctx.avals_out,
+                                      matrices_out=[True, False, False], aliases=[(0, 0)])
+
+
+getrf_p = _kernel("getrf", _getrf_abstract, by_platform("getrf", {
+    "cpu": _getrf_call(_lapack("getrf")), "cuda": _getrf_call(_cusolver("getrf"))}))
 
 
 def _potrf_abstract(x, *, lower):
     return [x.strip_weak_type(), _info(x.shape[:-2])]
 
 
-potrf_p = _kernel("potrf", _potrf_abstract, lambda ctx, x, *, lower: lapack_call(
-    ctx, _target("potrf", ctx.avals_in[0].dtype), [x], ctx.avals_out,
-    attributes={"uplo": char("L" if lower else "U")}, matrices_out=[True, False],
-    aliases=[(0, 0)]))
+# Only the CPU has a potrf lowering: cholesky uses stablehlo.cholesky elsewhere.
+potrf_p = _kernel("potrf", _potrf_abstract, by_platform("potrf", {
+    "cpu": lambda ctx, x, *, lower: kernel_call(
+        ctx, _lapack("potrf")(ctx), [x], ctx.avals_out,
+        attributes={"uplo": char("L" if lower else "U")}, matrices_out=[True, False],
+        aliases=[(0, 0)])}, used_by="cholesky"))
 
 
 def _geqrf_abstract(x):
@@ -265,14 +296,22 @@ def _geqrf_abstract(x):
     return [x.strip_weak_type(), ShapedArray(batch + (min(m, n),), x.dtype)]
 
 
-geqrf_p = _kernel("geqrf", _geqrf_abstract, lambda ctx, x: lapack_call(
-    ctx, _target("geqrf", ctx.avals_in[0].dtype), [x], ctx.avals_out,
-    matrices_out=[True, False], aliases=[(0, 0)]))
+def _geqrf_call(target):
+    return lambda ctx, x: kernel_call(ctx, target(ctx), [x], ctx.avals_out,
+                                      matrices_out=[True, False], aliases=[(0, 0)])
 
 
-orgqr_p = _kernel("orgqr", lambda x, taus: [x.strip_weak_type()], lambda ctx, x, taus: lapack_call(
-    ctx, _target("orgqr", ctx.avals_in[0].dtype), [x, taus], ctx.avals_out,
-    matrices_in=[True, False], aliases=[(0, 0)]))
+geqrf_p = _kernel("geqrf", _geqrf_abstract, by_platform("geqrf", {
+    "cpu": _geqrf_call(_lapack("geqrf")), "cuda": _geqrf_call(_cusolver("geqrf"))}))
+
+
+def _orgqr_call(target):
+    return lambda ctx, x, taus: kernel_call(ctx, target(ctx), [x, taus], ctx.avals_out,
+                                            matrices_in=[True, False], aliases=[(0, 0)])
+
+
+orgqr_p = _kernel("orgqr", lambda x, taus: [x.strip_weak_type()], by_platform("orgqr", {
+    "cpu": _orgqr_call(_lapack("orgqr")), "cuda": _orgqr_call(_cusolver("orgqr"))}))
 
 
 def _syevd_abstract(x, *, lower, vectors):
@@ -280,10 +319,20 @@ def _syevd_abstract(x, *, lower, vectors):
     return [x.strip_weak_type(), ShapedArray(batch + (n,), real_dtype(x.dtype)), _info(batch)]
 
 
-syevd_p = _kernel("syevd", _syevd_abstract, lambda ctx, x, *, lower, vectors: lapack_call(
-    ctx, _target("syevd", ctx.avals_in[0].dtype), [x], ctx.avals_out,
-    attributes={"uplo": char("L" if lower else "U"), "mode": char("V" if vectors else "N")},
-    matrices_out=[True, False, False], aliases=[(0, 0)]))
+def _syevd_cusolver(ctx, x, *, lower, vectors):
+    # The cuSOLVER kernel always computes the eigenvectors (`vectors` changes nothing);
+    # algorithm 0 lets it pick Jacobi (syevj) up to 32x32 and syevd above.
+    return kernel_call(ctx, "cusolver_syevd_ffi", [x], ctx.avals_out,
+                       attributes={"algorithm": "0 : ui8", "lower": boolean(lower)},
+                       matrices_out=[True, False, False], aliases=[(0, 0)])
+
+
+syevd_p = _kernel("syevd", _syevd_abstract, by_platform("syevd", {
+    "cpu": lambda ctx, x, *, lower, vectors: kernel_call(
+        ctx, _lapack("syevd")(ctx), [x], ctx.avals_out,
+        attributes={"uplo": char("L" if lower else "U"), "mode": char("V" if vectors else "N")},
+        matrices_out=[True, False, False], aliases=[(0, 0)]),
+    "cuda": _syevd_cusolver}, used_by="eigh"))
 
 
 def _gesdd_shapes(shape, mode):
@@ -304,10 +353,93 @@ def _gesdd_abstract(x, *, mode):
             _info(batch)]
 
 
-gesdd_p = _kernel("gesdd", _gesdd_abstract, lambda ctx, x, *, mode: lapack_call(
-    ctx, _target("gesdd", ctx.avals_in[0].dtype), [x], ctx.avals_out,
-    attributes={"mode": char(mode)}, matrices_out=[True, False, True, True, False],
-    aliases=[(0, 0)]))
+def _gesvdj_abstract(x, *, full_matrices, compute_uv):
+    """cuSOLVER's Jacobi SVD: (a, s, u, v, info), V itself rather than V^H; u and v are
+    computed (and must be allocated) even without `compute_uv`."""
+    batch, (m, n) = x.shape[:-2], x.shape[-2:]
+    k = min(m, n)
+    return [x.strip_weak_type(), ShapedArray(batch + (k,), real_dtype(x.dtype)),
+            ShapedArray(batch + (m, m if full_matrices else k), x.dtype),
+            ShapedArray(batch + (n, n if full_matrices else k), x.dtype), _info(batch)]
+
+
+gesvdj_p = _kernel("gesvdj", _gesvdj_abstract, by_platform("gesvdj", {
+    "cuda": lambda ctx, x, *, full_matrices, compute_uv: kernel_call(
+        ctx, "cusolver_gesvdj_ffi", [x], ctx.avals_out,
+        attributes={"full_matrices": boolean(full_matrices), "compute_uv": boolean(compute_uv)},
+        matrices_out=[True, False, True, True, False], aliases=[(0, 0)])}, used_by="svd"))
+
+
+def _gesvd_abstract(x, *, full_matrices, compute_uv):
+    """cuSOLVER's QR SVD: (a, s, u, vt, info) for m >= n. The kernel takes only m >= n,
+    so a wide x goes in row-major, which is x^T column-major, with `transposed` set; its
+    u and vt, read back row-major, are then x's vt and u: this returns them in that
+    order. Without `compute_uv` u and vt are scalars the kernel never touches."""
+    batch, (m, n) = x.shape[:-2], x.shape[-2:]
+    k = min(m, n)
+    if compute_uv:
+        u = ShapedArray(batch + (m, m if full_matrices else k), x.dtype)
+        vt = ShapedArray(batch + (n if full_matrices else k, n), x.dtype)
+    else:
+        u = vt = ShapedArray((), x.dtype)
+    first, second = (vt, u) if m < n else (u, vt)
+    return [x.strip_weak_type(), ShapedArray(batch + (k,), real_dtype(x.dtype)), first, second,
+            _info(batch)]
+
+
+def _gesvd_cusolver(ctx, x, *, full_matrices, compute_uv):
+    m, n = ctx.avals_in[0].shape[-2:]
+    transposed = m < n
+    matrices = [not transposed, False, not transposed, not transposed, False]
+    return kernel_call(ctx, "cusolver_gesvd_ffi", [x], ctx.avals_out,
+                       attributes={"full_matrices": boolean(full_matrices),
+                                   "compute_uv": boolean(compute_uv),
+                                   "transposed": boolean(transposed)},
+                       matrices_in=[not transposed], matrices_out=matrices, aliases=[(0, 0)])
+
+
+gesvd_p = _kernel("gesvd", _gesvd_abstract,
+                  by_platform("gesvd", {"cuda": _gesvd_cusolver}, used_by="svd"))
+
+# JAX's choice on CUDA, from NVIDIA's measurements (GTC 2019, S9226): Jacobi up to
+# 1024x1024, QR above. Not measured here.
+_JACOBI_SVD_LIMIT = 1024
+# cuSOLVER's batched Jacobi kernel (matrices up to 32x32) has no economy mode, so small
+# matrices are decomposed in full and the reduced factors sliced from it.
+_BATCHED_JACOBI_LIMIT = 32
+
+
+def _gesdd_cusolver(x, *, mode):
+    """gesdd's results (U, V^H, shapes by `mode`) from cuSOLVER's SVD kernels."""
+    from numax import lax
+    aval = get_aval(x)
+    batch, (m, n) = aval.shape[:-2], aval.shape[-2:]
+    k = min(m, n)
+    compute_uv = mode != "N"
+    if m <= _JACOBI_SVD_LIMIT and n <= _JACOBI_SVD_LIMIT:
+        economy = mode != "A" and m > _BATCHED_JACOBI_LIMIT and n > _BATCHED_JACOBI_LIMIT
+        out, s, u, v, info = gesvdj_p.bind(x, full_matrices=not economy, compute_uv=compute_uv)
+        vt = adjoint(v)
+    else:
+        out, s, first, second, info = gesvd_p.bind(x, full_matrices=mode == "A",
+                                                   compute_uv=compute_uv)
+        u, vt = (second, first) if m < n else (first, second)
+    if mode == "N":
+        unused = lax.full(batch + (1, 1), 0, aval.dtype)
+        return out, s, unused, unused, info
+    if mode == "S":
+        u, vt = corner(u, m, k), corner(vt, k, n)
+    return out, s, u, vt, info
+
+
+# The SVD kernel: LAPACK gesdd on CPU; on CUDA cuSOLVER's Jacobi or QR SVD, with the
+# results brought to gesdd's conventions.
+gesdd_p = _kernel("gesdd", _gesdd_abstract, by_platform("gesdd", {
+    "cpu": lambda ctx, x, *, mode: kernel_call(
+        ctx, _lapack("gesdd")(ctx), [x], ctx.avals_out,
+        attributes={"mode": char(mode)}, matrices_out=[True, False, True, True, False],
+        aliases=[(0, 0)]),
+    "cuda": lower_as(_gesdd_cusolver)}, used_by="svd"))
 
 
 def _geev_abstract(x, *, left, right):
@@ -321,13 +453,15 @@ def _geev_abstract(x, *, left, right):
 
 def _geev_lower(ctx, x, *, left, right):
     values = 2 if ctx.avals_out[0].dtype not in (np.complex64, np.complex128) else 1
-    return lapack_call(ctx, _target("geev", ctx.avals_in[0].dtype), [x], ctx.avals_out,
+    return kernel_call(ctx, _lapack("geev")(ctx), [x], ctx.avals_out,
                        attributes={"compute_left": char("V" if left else "N"),
                                    "compute_right": char("V" if right else "N")},
                        matrices_out=[False] * values + [True, True, False])
 
 
-geev_p = _kernel("geev", _geev_abstract, _geev_lower)
+# eig and schur run only on CPU, as in JAX (no GPU kernel exists for them).
+geev_p = _kernel("geev", _geev_abstract, by_platform("geev", {"cpu": _geev_lower},
+                                                     used_by="eig"))
 
 
 def _gees_abstract(x, *, vectors):
@@ -340,30 +474,18 @@ def _gees_abstract(x, *, vectors):
 
 def _gees_lower(ctx, x, *, vectors):
     values = len(ctx.avals_out) - 4
-    return lapack_call(ctx, _target("gees", ctx.avals_in[0].dtype), [x], ctx.avals_out,
+    return kernel_call(ctx, _lapack("gees")(ctx), [x], ctx.avals_out,
                        attributes={"mode": char("V" if vectors else "N"), "sort": char("N")},
                        matrices_out=[True, True] + [False] * values + [False, False],
                        aliases=[(0, 0)])
 
 
-gees_p = _kernel("gees", _gees_abstract, _gees_lower)
+gees_p = _kernel("gees", _gees_abstract, by_platform("gees", {"cpu": _gees_lower},
+                                                     used_by="schur"))
 
 
 def _trsm_abstract(a, b, *, left_side, lower, transpose, unit_diagonal):
     return [b.strip_weak_type()]
-
-
-def _trsm_lower(ctx, a, b, *, left_side, lower, transpose, unit_diagonal):
-    dtype = ctx.avals_in[0].dtype
-    return lapack_call(ctx, _target("trsm", dtype), [a, b], ctx.avals_out,
-                       attributes={"side": char("L" if left_side else "R"),
-                                   "uplo": char("L" if lower else "U"),
-                                   "trans_x": char(transpose), "diag": char("U" if unit_diagonal
-                                                                           else "N")},
-                       aliases=[(0, 1)])
-
-
-trsm_p = _kernel("trsm", _trsm_abstract, _trsm_lower)
 
 
 def _native_cholesky_lower(ctx, x):

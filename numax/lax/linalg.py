@@ -4,8 +4,9 @@ Owns `cholesky`, `triangular_solve`, `lu` and `qr` (this file) and re-exports `e
 `svd`, `eig` and `schur` (lax/linalg_spectral.py). Every primitive acts on the last
 two axes and takes any leading batch axes; its batching rule only moves a batch axis
 that sits among the last two to the front. Each lowers to a lax function of the
-internal kernel primitives of lax/_matrix.py (LAPACK on CPU). Choices made by
-measurement (jit, CPU, best of repeated runs; numbers in the commit that added them):
+internal kernel primitives of lax/_matrix.py (LAPACK on CPU, cuSOLVER on CUDA).
+Choices made by measurement (jit, CPU, best of repeated runs; numbers in the commit
+that added them):
 
 * cholesky: LAPACK potrf on CPU. XLA's native stablehlo.cholesky was as fast at 4x4
   but 4x slower at 32x32 and ~100x slower at 128x128 (8 ms vs 60 us), and 9x slower
@@ -14,8 +15,9 @@ measurement (jit, CPU, best of repeated runs; numbers in the commit that added t
 * triangular_solve: the native stablehlo.triangular_solve. LAPACK trsm was up to 2x
   faster below ~256x256 but 1.5-3x slower at 1000x1000, and erratic when OpenBLAS
   threads compete for cores; the native op also runs on every platform.
-* lu, qr (and eigh, svd, eig, schur): LAPACK, as XLA has no native op; an unblocked LU
-  written in lax was 2x slower at 8x8, 16x at 64x64 and 130x at 256x256 than getrf.
+* lu, qr (and eigh, svd, eig, schur): LAPACK / cuSOLVER, as XLA has no native op (eig
+  and schur on CPU only, as in JAX); an unblocked LU written in lax was 2x slower at
+  8x8, 16x at 64x64 and 130x at 256x256 than getrf.
 
 Derivatives follow the standard matrix-calculus identities (cited on each rule). The
 factorizations read only one triangle (cholesky) or are defined up to a gauge (qr's
@@ -30,7 +32,7 @@ from numax.core.abstract import ShapedArray
 from numax.core.errors import NumaxTypeError
 from numax.core.primitive import Primitive
 from numax.lax._ad_rules import Zero, is_undefined, is_zero
-from numax.lax._matrix import (LINALG_DTYPES, adjoint, check_matrix, conj,
+from numax.lax._matrix import (LINALG_DTYPES, adjoint, check_matrix, conj, corner,
                                diag_embed, diagonal, eye_like, geqrf_p, getrf_p, lower_as,
                                matrix_batch, mm, nan_unless, native_cholesky_p,
                                native_triangular_solve_p, orgqr_p, potrf_p, swap, tril, triu)
@@ -64,15 +66,6 @@ def _pad_to(x, rows, cols):
         return x
     config = [(0, 0, 0)] * (aval.ndim - 2) + [(0, rows - m, 0), (0, cols - n, 0)]
     return lax.pad(x, lax.full((), 0, aval.dtype), config)
-
-
-def _corner(x, rows, cols):
-    """x[..., :rows, :cols]."""
-    from numax import lax
-    aval = get_aval(x)
-    if aval.shape[-2:] == (rows, cols):
-        return x
-    return lax.slice(x, (0,) * aval.ndim, aval.shape[:-2] + (rows, cols))
 
 
 # ---------------------------------------------------------------- cholesky
@@ -348,9 +341,9 @@ def _lu_factors(lu):
     aval = get_aval(lu)
     m, n = aval.shape[-2:]
     k = min(m, n)
-    lower = _pad_to(_corner(lu, m, k), m, m)
+    lower = _pad_to(corner(lu, m, k), m, m)
     lower = lax.add(tril(lower, -1), eye_like(lower))
-    upper = triu(_pad_to(_corner(lu, k, n), n, n))
+    upper = triu(_pad_to(corner(lu, k, n), n, n))
     if k < n:  # ones on the diagonal past U's k rows keep the padded U invertible
         ones_past_k = np.diag((np.arange(n) >= k).astype(aval.dtype))
         nd = aval.ndim
@@ -454,9 +447,9 @@ def _qr_impl(x, *, full_matrices):
     if m > n and full_matrices:
         q_input = _pad_to(reflectors, m, m)
     else:
-        q_input = _corner(reflectors, m, k)
+        q_input = corner(reflectors, m, k)
     q = orgqr_p.bind(q_input, taus)[0]
-    r = triu(_corner(reflectors, m if full_matrices else k, n))
+    r = triu(corner(reflectors, m if full_matrices else k, n))
     return q, r
 
 
@@ -474,7 +467,7 @@ def qr_jvp(primals, tangents, *, full_matrices):
             "qr: the derivative of the full QR decomposition of a tall matrix (m > n, "
             "full_matrices=True) is not unique; use full_matrices=False (mode='reduced')")
     if m < n:
-        square_r, t_square = _corner(r, m, m), _corner(t, m, m)
+        square_r, t_square = corner(r, m, m), corner(t, m, m)
         dq, dr_square = _qr_square_tangent(q, square_r, t_square)
         rest, t_rest = _columns_from(x, m), _columns_from(t, m)
         dr_rest = lax.add(mm(adjoint(q), t_rest), mm(adjoint(dq), rest))

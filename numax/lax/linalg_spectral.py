@@ -1,9 +1,10 @@
 """Spectral decompositions of lax.linalg: `eigh`, `svd`, `eig` and `schur` as primitives.
 
 Owns their rules; re-exported by lax/linalg.py (which owns the factorizations these
-rules use: triangular solves and LU). Each lowers to one LAPACK kernel (syevd/heevd,
-gesdd, geev, gees; CPU only: XLA has no native op for them), and a kernel that does
-not converge (LAPACK's info != 0) gives NaNs, as in JAX.
+rules use: triangular solves and LU). Each lowers to one solver kernel of
+lax/_matrix.py, as XLA has no native op for them: syevd/heevd and gesdd (LAPACK on CPU,
+cuSOLVER on CUDA), geev and gees (CPU only, as in JAX). A kernel that does not
+converge (info != 0) gives NaNs, as in JAX.
 
 Eigenvectors and singular vectors are defined up to a sign (real) or a phase
 (complex). The JVP rules follow the standard perturbation formulas (Magnus 1985; Giles
@@ -214,7 +215,8 @@ svd_p.batch = matrix_batch(svd_p)
 
 
 def svd(x, *, full_matrices=True, compute_uv=True, subset_by_index=None, algorithm=None):
-    """Singular value decomposition x = u diag(s) vh (LAPACK gesdd), s descending.
+    """Singular value decomposition x = u diag(s) vh (LAPACK gesdd on CPU, cuSOLVER on
+    CUDA), s descending.
     Returns (u, s, vh), or s alone without `compute_uv`."""
     if subset_by_index is not None:
         raise NotImplementedError("lax.linalg.svd: subset_by_index is not supported yet")

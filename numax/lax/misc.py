@@ -6,8 +6,8 @@ identity), `optimization_barrier` (values XLA may not move computation across), 
 high half of an integer product); plus `platform_index`, which lowers to the index of the
 platform a program is compiled for and so lets `platform_dependent` pick a branch at
 compile time. The remaining names are wrappers over existing primitives: broadcast_shapes,
-dtype, empty, shape_as_value, index_take, scatter_apply, composite, with_sharding_constraint
-(the identity on a single device) and the typing aliases lax exports.
+dtype, empty, shape_as_value, index_take, scatter_apply, composite and the typing aliases lax
+exports. (with_sharding_constraint lives with its primitive in lax/placement.py.)
 """
 
 import functools
@@ -491,14 +491,8 @@ def composite(decomposition, name, version=0):
     return call
 
 
-def with_sharding_constraint(x, shardings):
-    """The identity on a pytree of arrays: numax compiles for one device here, where every
-    sharding constraint is already met."""
-    return x
-
-
 __all__ = ["ConvGeneralDilatedDimensionNumbers", "DotDimensionNumbers", "PrecisionLike",
            "broadcast_shapes", "composite", "copy_p", "dtype", "empty", "index_take", "mulhi",
            "mulhi_p", "optimization_barrier", "optimization_barrier_p", "platform_dependent",
            "platform_index_p", "scatter_apply", "shape_as_value", "split", "split_p", "tile",
-           "tile_p", "with_sharding_constraint"]
+           "tile_p"]

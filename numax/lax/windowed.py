@@ -4,7 +4,9 @@ Each output element reduces one window of the operand, after the operand is dila
 (`base_dilation - 1` holes between elements) and padded (`padding` (low, high) pairs,
 possibly negative); holes and padding hold the init value. Windows may themselves be
 dilated (`window_dilation`) and step by `window_strides`. All lower to one
-`stablehlo.reduce_window`. Also owns `reduce_window_shape_tuple` (padding strings resolve with
+`stablehlo.reduce_window`. Also owns the select-and-scatter family (select_and_gather_add,
+select_and_scatter_add and the general select_and_scatter, whose select and scatter
+computations are sub-programs), and `reduce_window_shape_tuple` (padding strings resolve with
 convolution.padtype_to_pads) and `emit_reduce_window`, which lax/cumulative.py uses.
 """
 
@@ -23,6 +25,7 @@ from numax.lax.reductions import (apply_computation, aval_of, batched_init_resul
                                   logical, monoid_reducer, scalar_operand, stage_computation)
 from numax.lowering import array_attribute, dense_i64
 from numax.transforms.batching import batch_size, to_front
+from numax.transforms.staging import closed_over_consts, trace_to_jaxpr
 from numax.lowering.builder import tensor_type
 
 
@@ -479,14 +482,22 @@ def _select_and_scatter_add_lower(ctx, source, operand, *, select_prim, window_d
         return [logical(c, "or", compare(c, current, candidate, direction),
                         compare(c, current, current, "NE"))]
 
-    return ctx.op("stablehlo.select_and_scatter",
-                  [operand, source, ctx.constant(0, ctx.avals_in[0].dtype)],
+    return emit_select_and_scatter(
+        ctx, operand, source, ctx.constant(0, ctx.avals_in[0].dtype),
+        ctx.region([scalar, scalar], select),
+        binary_region(ctx, "stablehlo.add", ctx.avals_in[0].dtype),
+        window_dimensions=window_dimensions, window_strides=window_strides, padding=padding)
+
+
+def emit_select_and_scatter(ctx, operand, source, init, select_region, scatter_region, *,
+                            window_dimensions, window_strides, padding):
+    """One stablehlo.select_and_scatter (select_and_scatter_add and select_and_scatter)."""
+    return ctx.op("stablehlo.select_and_scatter", [operand, source, init],
                   attributes={"window_dimensions": array_attribute(window_dimensions),
                               "window_strides": array_attribute(window_strides),
                               "padding": dense_i64(np.asarray(padding, np.int64).reshape(-1),
                                                    (len(padding), 2))},
-                  regions=[ctx.region([scalar, scalar], select),
-                           binary_region(ctx, "stablehlo.add", ctx.avals_in[0].dtype)])
+                  regions=[select_region, scatter_region])
 
 
 def select_and_scatter_add_transpose(ct, source, operand, *, select_prim, window_dimensions,
@@ -531,6 +542,116 @@ select_and_scatter_add_p = Primitive(
 )
 select_and_scatter_add_p.jvp = _linear_in_first_jvp(select_and_scatter_add_p)
 select_and_scatter_add_p.batch = _select_batch(select_and_scatter_add_p)
+
+
+# ---------------------------------------------------------------- the general select_and_scatter
+# In every window, `select_computation(current, candidate) -> bool` chooses one operand
+# element (the current pick is kept while it returns True); each source value is then
+# folded into the output at its window's pick with `scatter_computation(acc, value)`,
+# starting from `init_value` everywhere. select_and_scatter_add is the case (ge or le, add).
+
+def _select_and_scatter_abstract(operand, source, init_value, *, select_computation,
+                                 scatter_computation, window_dimensions, window_strides,
+                                 padding):
+    name = "select_and_scatter"
+    ones = (1,) * operand.ndim
+    window = dict(window_dimensions=window_dimensions, window_strides=window_strides,
+                  padding=padding, base_dilation=ones, window_dilation=ones)
+    _check_window(name, operand, **window)
+    windows = reduce_window_shape_tuple(operand.shape, **window)
+    if source.shape != windows:
+        raise NumaxTypeError(f"{name}: source {source} must hold one value per window, shape "
+                             f"{windows}")
+    if init_value.shape != () or init_value.dtype != source.dtype:
+        raise NumaxTypeError(f"{name}: init_value must be a scalar of the source's dtype "
+                             f"{source.dtype.name}, got {init_value}")
+    check_computation(name, scatter_computation, [source])
+    selects = [(a.shape, a.dtype) for a in select_computation.out_avals]
+    if [a.strip_weak_type() for a in select_computation.in_avals] != \
+            [ShapedArray((), operand.dtype)] * 2 or selects != [((), np.dtype(bool))]:
+        raise NumaxTypeError(f"{name}: the select computation must map two {operand.dtype.name} "
+                             f"scalars to one bool, got {select_computation.in_avals} -> "
+                             f"{select_computation.out_avals}")
+    return ShapedArray(operand.shape, source.dtype, source.weak_type)
+
+
+def _select_and_scatter_lower(ctx, operand, source, init_value, *, select_computation,
+                              scatter_computation, **window):
+    operand_scalar = tensor_type((), ctx.avals_in[0].dtype)
+    source_scalar = tensor_type((), ctx.avals_in[1].dtype)
+
+    def region(computation, scalar):
+        return ctx.region([scalar, scalar],
+                          lambda c, *xs: c.lower_jaxpr_inline(computation, xs))
+    return emit_select_and_scatter(ctx, operand, source, init_value,
+                                   region(select_computation, operand_scalar),
+                                   region(scatter_computation, source_scalar), **window)
+
+
+def _select_and_scatter_jvp(primals, tangents, **params):
+    raise NotImplementedError(
+        "Differentiation rule for 'select_and_scatter' not implemented (as in JAX): its "
+        "scatter computation is arbitrary. The derivative of a max/min pooling uses "
+        "select_and_scatter_add, which reduce_window_max/min's rules already apply.")
+
+
+def _select_and_scatter_batch(args, dims, *, select_computation, scatter_computation,
+                              **window):
+    """Operand and source batched at one axis, with a window of size 1 along it. A batched
+    init value (one scalar per element, which the op cannot take) runs one op per element."""
+    params = dict(select_computation=select_computation, scatter_computation=scatter_computation)
+    if dims[2] is None:
+        (operand, source), dim = _common_batch_axis(args[:2], dims[:2])
+        return select_and_scatter_p.bind(operand, source, args[2], **params,
+                                         **_with_unit_window_at(window, dim)), dim
+    from numax.lax.structural import concatenate, expand_dims, index_in_dim
+    size = batch_size(args, dims)
+    fronts = [to_front(x, d, size) for x, d in zip(args, dims)]
+    outs = [select_and_scatter_p.bind(*[index_in_dim(x, b, keepdims=False) for x in fronts],
+                                      **params, **window) for b in range(size)]
+    return concatenate([expand_dims(out, (0,)) for out in outs], 0), 0
+
+
+def stage_select_computation(select, dtype):
+    """The ClosedJaxpr of `select(current, candidate) -> bool` on two scalars of `dtype`,
+    the select_computation parameter of select_and_scatter."""
+    scalar = ShapedArray((), np.dtype(dtype))
+    closed, consts = trace_to_jaxpr(lambda a, b: [select(a, b)], [scalar, scalar])
+    return closed_over_consts(closed, consts) if consts else closed
+
+
+def _select_and_scatter_general_examples():
+    """Integer operands, as for reduce_window: the generic checkers widen floating inputs
+    to float64, which computations staged for float32 would not accept."""
+    from numax.lax.elementwise import ge, le, add, max as maximum
+    rng = np.random.default_rng(2)
+    x = random_array(rng, (5, 6), "int32", -9, 9)
+    scalar_tree = tree_flatten(0)[1]
+    i32 = [np.dtype("int32")]
+    out = []
+    for select, scatter, init, window in (
+            (ge, add, 0, dict(window_dimensions=(2, 3), window_strides=(1, 2),
+                              padding=((0, 0), (1, 1)))),
+            (le, maximum, -100, dict(window_dimensions=(3, 2), window_strides=(2, 2),
+                                     padding=((1, 1), (0, 1))))):
+        windows = reduce_window_shape_tuple(x.shape, base_dilation=(1, 1),
+                                            window_dilation=(1, 1), **window)
+        out.append(((x, random_array(rng, windows, "int32", -9, 9), np.int32(init)),
+                    dict(select_computation=stage_select_computation(select, "int32"),
+                         scatter_computation=stage_computation("select_and_scatter", scatter,
+                                                               scalar_tree, i32),
+                         **window)))
+    return out
+
+
+select_and_scatter_p = Primitive(
+    "select_and_scatter",
+    abstract_eval=_select_and_scatter_abstract,
+    lower=_select_and_scatter_lower,
+    jvp=_select_and_scatter_jvp,
+    batch=_select_and_scatter_batch,
+    examples=_select_and_scatter_general_examples,
+)
 
 
 def _monoid_window_wrapper(primitive):

@@ -10,6 +10,7 @@ spell operand types by hand. Primitive lowering rules use `LoweringRuleContext`
 
 import numpy as np
 
+from numax.core.abstract import abstract_token
 from numax.runtime import mlir_element_type
 
 
@@ -21,6 +22,8 @@ def tensor_type(shape, dtype):
 
 
 def aval_type(aval):
+    if aval is abstract_token:
+        return "!stablehlo.token"
     return tensor_type(aval.shape, aval.dtype)
 
 

@@ -1,11 +1,14 @@
-"""Calls of XLA typed-FFI custom-call targets from lowering rules (LAPACK on CPU).
+"""Calls of XLA typed-FFI custom-call targets from lowering rules (LAPACK on CPU, cuSOLVER on CUDA).
 
 Owns the spelling of such a call: `stablehlo.custom_call` with `api_version = 4`,
 the FFI attributes in `backend_config = {...}` (a character as its ASCII code, `ui8`),
 explicit operand/result layouts (matrices column-major: the last two axes minor-most,
-then the batch axes), and aliases from results to the operands they overwrite. The
-LAPACK targets are registered with XLA (runtime/lapack.py) the first time a lowering
-emits one. Knows no particular kernel: lax/linalg.py says what each one takes.
+then the batch axes; everything else, and matrices a kernel reads transposed,
+row-major), and aliases from results to the operands they overwrite. Also owns the
+choice of a kernel's lowering by platform (`by_platform`), with a clear error where a
+kernel has none. The LAPACK targets are registered with XLA (runtime/lapack.py) the
+first time a lowering emits one; the cuSOLVER targets when the CUDA client is created
+(runtime/client.py). Knows no particular kernel: lax/_matrix.py says what each one takes.
 """
 
 import re
@@ -26,6 +29,28 @@ def boolean(v):
     return "true" if v else "false"
 
 
+def by_platform(kernel, rules, *, used_by=None):
+    """A lowering rule that applies `rules[ctx.platform]`; on a platform without a rule it
+    raises UnsupportedPlatformError naming the kernel, the platforms it has and the fix."""
+    def lower(ctx, *operands, **params):
+        rule = rules.get(ctx.platform)
+        if rule is None:
+            purpose = f" (used by {used_by})" if used_by else ""
+            only = " only on CPU" if set(rules) == {"cpu"} else f" only on {sorted(rules)}"
+            raise UnsupportedPlatformError(
+                f"the {kernel} kernel{purpose} runs{only}; this program is compiled for "
+                f"{ctx.platform!r}. Place the computation on a CPU device "
+                "(numax.device_put(x, numax.devices('cpu')[0])).")
+        return rule(ctx, *operands, **params)
+    lower.__name__ = f"lower_{kernel}"
+    return lower
+
+
+# Registration each platform's kernels need before a program using them compiles; the
+# CUDA client registers the cuSOLVER kernels itself when it is created.
+_ENSURE_REGISTERED = {"cpu": _lapack_runtime.ensure_registered}
+
+
 def _layout(aval, matrix):
     """minor_to_major for `aval`: column-major in the last two axes when `matrix`."""
     rank = aval.ndim
@@ -39,20 +64,16 @@ def _layout(aval, matrix):
     return f"dense<{body}> : tensor<{len(order)}xindex>"
 
 
-def lapack_call(ctx, target, operands, result_avals, *, attributes=None, matrices_in=None,
+def kernel_call(ctx, target, operands, result_avals, *, attributes=None, matrices_in=None,
                 matrices_out=None, aliases=()):
-    """Emits a call of the CPU LAPACK FFI kernel `target`; returns its results.
+    """Emits a call of the typed-FFI kernel `target` (for `ctx.platform`); returns its results.
 
     `matrices_in` / `matrices_out` flag which operands/results are matrices (stored
-    column-major); by default every operand and result of rank >= 2 is one. `aliases`
-    lists (result index, operand index) pairs for results written in place of an operand.
+    column-major); by default every operand and result of rank >= 2 is one, and an
+    unflagged one is row-major. `aliases` lists (result index, operand index) pairs for
+    results written in place of an operand.
     """
-    if ctx.platform != "cpu":
-        raise UnsupportedPlatformError(
-            f"{ctx.primitive.name}: the LAPACK kernel {target} runs only on CPU; this program "
-            f"is compiled for {ctx.platform!r}. Place the computation on a CPU device "
-            "(numax.device_put(x, numax.devices('cpu')[0])).")
-    _lapack_runtime.ensure_registered()
+    _ENSURE_REGISTERED.get(ctx.platform, lambda: None)()
     if matrices_in is None:
         matrices_in = [True] * len(operands)
     if matrices_out is None:

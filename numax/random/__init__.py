@@ -18,6 +18,7 @@ from numax.random.distributions import (bernoulli, categorical, cauchy, choice, 
 from numax.random.rejection import (ball, beta, binomial, chisquare, dirichlet, f,  # noqa: F401
                                     gamma, generalized_normal, loggamma, multinomial,
                                     poisson, t)
+from numax.random.rejection import random_gamma_p  # noqa: F401  (JAX's primitive behind gamma)
 
 __all__ = [
     "PRNGKey", "PRNGKeyArray", "ball", "bernoulli", "beta", "binomial", "bits", "categorical",

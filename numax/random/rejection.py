@@ -5,27 +5,35 @@ inversion below mean 10, Hörmann's BTRS above) and multinomial (a chain of bino
 
 The loops are `lax.while_loop`s that run all samples in lock step, each sample's state
 advancing only while it still loops, which is what vmap of JAX's one-sample loops does,
-so a key gives JAX's samples. Gamma samples carry JAX's implicit reparameterisation
-gradient with respect to the shape parameter: d sample / d a = -(dP/da)(a, x) / p(x; a),
-P the regularised lower incomplete gamma function (lax.random_gamma_grad, whose dP/da is
-lax.igamma_grad_a).
+so a key gives JAX's samples. Gamma sampling is the `random_gamma` primitive (JAX's
+random_gamma_p: raw key data and alpha in, samples or their logs out), declared here
+with all its rules; it lowers as the lax sampler, and its JVP is JAX's implicit
+reparameterisation gradient with respect to the shape parameter: d sample / d a =
+-(dP/da)(a, x) / p(x; a), P the regularised lower incomplete gamma function
+(lax.random_gamma_grad, whose dP/da is lax.igamma_grad_a). Its `jvp_reference`
+declares that statistical JVP for the generic AD checker.
 """
 
 import math
 
 import numpy as np
 
-import numax
 from numax import lax
 from numax import numpy as jnp
 from numax.api import jit
 from numax.core import dtypes
+from numax.core.abstract import ShapedArray
+from numax.core.errors import NumaxTypeError
+from numax.core.primitive import ImplicitJvpReference, Primitive
+from numax.lax._ad_rules import Zero, aval_of, is_zero
+from numax.lax._matrix import lower_as
 from numax.random.distributions import (_rademacher, check_shape, const, exponential_data,
                                         float_dtype, normal_data, normal_from_bits,
                                         optional_shape, single_key, split_keys, take,
                                         uniform_bit_width, uniform_data, uniform_from_bits)
-from numax.random.prng import (canonical_shape, key_words, random_bits_words, split_data,
-                               split_words)
+from numax.random.prng import (canonical_shape, iota_2x32_shape, key_words, random_bits_words,
+                               split_words, threefry2x32)
+from numax.transforms.batching import batch_size, to_front
 
 # ---------------------------------------------------------------- loops and keys
 
@@ -124,18 +132,53 @@ def _exponential_words(key0, key1, dtype):
     return lax.neg(lax.log1p(lax.neg(u)))
 
 
-def _gamma_samples(key, a, log_space):
-    """Gamma samples of the shape of `a`: element i uses key i of split(key, a.size)."""
-    shape = tuple(a.shape)
+# ---------------------------------------------------------------- the random_gamma primitive
+
+def _split_each(key, num):
+    """The words of split(k, num) for every raw key k of `key` (..., 2): two uint32 arrays
+    of shape key.shape[:-1] + (num,)."""
+    key0, key1 = key_words(key)
+    leading = tuple(np.shape(key0))
+    full = leading + (num,)
+    count_hi, count_lo = iota_2x32_shape((num,))
+    key_axes, count_axis = tuple(range(len(leading))), (len(leading),)
+    return threefry2x32(lax.broadcast_in_dim(key0, full, key_axes),
+                        lax.broadcast_in_dim(key1, full, key_axes),
+                        lax.broadcast_in_dim(count_hi, full, count_axis),
+                        lax.broadcast_in_dim(count_lo, full, count_axis))
+
+
+def _random_gamma_abstract(key, a, *, log_space):
+    if key.dtype != np.dtype(np.uint32) or key.ndim < 1 or key.shape[-1] != 2:
+        raise NumaxTypeError(f"random_gamma: the key must be raw threefry key data, a uint32 "
+                             f"array of shape (..., 2) (numax.random.key_data(key)), got "
+                             f"{key.dtype.name}{list(key.shape)}")
+    if not dtypes.is_float(a.dtype):
+        raise NumaxTypeError(f"random_gamma does not accept alpha of dtype {a.dtype.name}; it "
+                             "takes floating-point arrays (convert alpha first)")
+    keys_shape = key.shape[:-1]
+    if a.shape[:len(keys_shape)] != keys_shape:
+        raise NumaxTypeError(f"random_gamma: the keys' shape {keys_shape} must be a prefix of "
+                             f"alpha's shape {a.shape} (each key samples the alphas under it)")
+    return ShapedArray(a.shape, a.dtype)
+
+
+def _random_gamma_sample(key, a, *, log_space):
+    """The sampler as lax code: each key draws the alphas under it (a's trailing axes),
+    element i with key i of split(key, their count), as JAX's gamma does for one key."""
+    shape = tuple(aval_of(a).shape)
     size = math.prod(shape)
     if size == 0:
         return a
-    key0, key1 = key_words(split_data(key, size))
-    flat = _gamma_words(key0, key1, lax.reshape(a, (size,)), log_space)
+    per_key = math.prod(shape[aval_of(key).ndim - 1:])
+    key0, key1 = _split_each(key, per_key)
+    flat = _gamma_words(lax.reshape(key0, (size,)), lax.reshape(key1, (size,)),
+                        lax.reshape(a, (size,)), log_space)
     return lax.reshape(flat, shape)
 
 
 def _gamma_tangent(a, sample, log_space):
+    """d sample / d a, holding the sample's quantile P(a, x) fixed."""
     if log_space:
         # d log x / d a = (dx/da) / x; x = exp(log x) may round to 0: use the tiniest float.
         x = jnp.exp(sample)
@@ -144,24 +187,44 @@ def _gamma_tangent(a, sample, log_space):
     return lax.random_gamma_grad(a, sample)
 
 
-def _make_gamma(log_space):
-    def sample(key, a):
-        return _gamma_samples(key, a, log_space)
-    custom_jvp = getattr(numax, "custom_jvp", None)
-    if custom_jvp is None:
-        return sample
-    sample = custom_jvp(sample)
-
-    @sample.defjvp
-    def sample_jvp(primals, tangents):
-        key, a = primals
-        out = sample(key, a)
-        return out, tangents[1] * lax.stop_gradient(_gamma_tangent(a, out, log_space))
-    return sample
+def random_gamma_jvp(primals, tangents, *, log_space):
+    """The implicit reparameterisation gradient in alpha (keys have no tangent). It is
+    not the derivative of the sampler at a fixed key, see `jvp_reference` below."""
+    (key, a), (_, t) = primals, tangents
+    sample = random_gamma_p.bind(key, a, log_space=log_space)
+    if is_zero(t):
+        return sample, Zero(aval_of(sample).strip_weak_type())
+    return sample, lax.mul(t, _gamma_tangent(a, sample, log_space))
 
 
-_gamma_linear_space = _make_gamma(False)
-_gamma_log_space = _make_gamma(True)
+def random_gamma_batch(args, dims, *, log_space):
+    """Batch axes go first as a leading key axis: every batch member has its own key (an
+    unbatched key is repeated, an unbatched alpha broadcast)."""
+    size = batch_size(args, dims)
+    key, a = (to_front(x, dim, size) for x, dim in zip(args, dims))
+    return random_gamma_p.bind(key, a, log_space=log_space), 0
+
+
+def _random_gamma_examples():
+    rng = np.random.default_rng(0)
+    keys = rng.integers(0, 2 ** 32, (3, 2), dtype=np.uint64).astype(np.uint32)
+    return [((keys[0], rng.uniform(0.5, 6, (5,)).astype(np.float32)), dict(log_space=False)),
+            ((keys[1:], rng.uniform(0.5, 6, (2, 3)).astype(np.float32)), dict(log_space=True)),
+            ((keys[2], np.array([0.2, 0.7, 1.0, 30.0], np.float32)), dict(log_space=False)),
+            ((keys[0], np.float32(0.4)), dict(log_space=True))]
+
+
+random_gamma_p = Primitive(
+    "random_gamma",
+    abstract_eval=_random_gamma_abstract,
+    lower=lower_as(_random_gamma_sample),
+    jvp=random_gamma_jvp,
+    batch=random_gamma_batch,
+    examples=_random_gamma_examples,
+    jvp_reference=ImplicitJvpReference(
+        cdf="scipy.special.gammainc", parameter=1,
+        sample_of_output=lambda out, *, log_space: np.exp(out) if log_space else out),
+)
 
 
 def gamma_data(key, a, shape, dtype, log_space=False):
@@ -169,7 +232,7 @@ def gamma_data(key, a, shape, dtype, log_space=False):
     a = lax.convert_element_type(a, dtype)
     if tuple(np.shape(a)) != tuple(shape):
         a = jnp.broadcast_to(a, shape)
-    return (_gamma_log_space if log_space else _gamma_linear_space)(key, a)
+    return random_gamma_p.bind(key, a, log_space=log_space)
 
 
 _gamma_jit = jit(gamma_data, static_argnums=(2, 3, 4))

@@ -8,7 +8,9 @@ by path, never by importing its `jax_plugins` package, whose `__init__` imports 
 """
 
 import ctypes
+import functools
 import glob
+import importlib
 import importlib.util
 import os
 import sys
@@ -105,18 +107,29 @@ def _make_cuda():
 
 
 def _register_gpu_kernels(version, c_api):
-    """Registers the plugin's FFI handlers (GPU callbacks, solvers) when its extension is present."""
+    """Registers the GPU custom-call handlers with the plugin: its own (host callbacks)
+    and jaxlib's cuSOLVER / linalg kernels (`cusolver_getrf_ffi`, ...), which
+    `jaxlib.gpu_solver` / `gpu_linalg` import from the plugin's `_solver` / `_linalg`
+    modules without importing jax. Where one is missing or fails, plain ops still run and
+    only the custom calls that need it fail (the error is kept in _errors)."""
     try:
-        extension = __import__(f"jax_{version}_plugin.cuda_plugin_extension", fromlist=["x"])
-    except ImportError:
-        return
-    if not hasattr(extension, "ffi_handlers"):
-        return
-    try:
-        for name, handler in extension.ffi_handlers():
-            extension.register_custom_call_target(c_api, name, handler, "CUDA", 1)
-    except (TypeError, RuntimeError) as error:  # plain ops still run; only custom calls need these
+        extension = importlib.import_module(f"jax_{version}_plugin.cuda_plugin_extension")
+    except ImportError as error:
         _errors["cuda_kernels"] = error
+        return
+    # Every later xc.register_custom_call_target(..., platform="CUDA") goes through it.
+    xc.register_custom_call_handler(
+        "CUDA", functools.partial(extension.register_custom_call_target, c_api))
+    from jaxlib import gpu_linalg, gpu_solver
+    own = extension.ffi_handlers() if hasattr(extension, "ffi_handlers") else {}
+    handlers = [(name, handler, 1) for name, handler in own.items()]
+    handlers += gpu_solver.registrations()["CUDA"] + gpu_linalg.registrations()["CUDA"]
+    for name, handler, api_version in handlers:
+        try:
+            xc.register_custom_call_target(name, handler, platform="CUDA",
+                                           api_version=api_version)
+        except Exception as error:  # noqa: BLE001  (each kernel is optional)
+            _errors[f"cuda_kernel {name}"] = error
 
 
 _FACTORIES = {"cpu": _make_cpu, "cuda": _make_cuda}
