@@ -7,7 +7,6 @@ the implementations live in the subpackages.
 
 from numax.core.config import (config, default_matmul_precision, disable_jit,  # noqa: F401
                                enable_x64)
-from numax.core import dtypes  # noqa: F401
 from numax import dispatch as _dispatch  # noqa: F401  (installs the eager implementation)
 from numax.array import AnyArray as Array, device_put  # noqa: F401
 from numax.api import (ShapeDtypeStruct, block_until_ready, device_get, eval_shape, jit,  # noqa: F401
@@ -23,6 +22,7 @@ from numax import ad_checkpoint, test_util  # noqa: F401
 from numax.runtime import (default_backend, device_count, devices, local_device_count,  # noqa: F401
                            local_devices, process_count, process_index)
 from numax import errors, lax, numpy, random, tree_util, tree  # noqa: F401
+from numax import dtypes, flatten_util, stages  # noqa: F401,E402
 from numax import nn  # noqa: F401,E402
 from numax import scipy  # noqa: F401,E402
 from numax.core.config import (check_tracer_leaks, checking_leaks, debug_infs, debug_nans,  # noqa: F401,E402

@@ -7,6 +7,12 @@ the user's JVP, or for custom_vjp the user's forward pass plus `custom_lin`, a l
 primitive whose transpose is the user's backward pass (so only reverse mode works for
 custom_vjp, as in JAX). Batching vmaps the user's rules along with the function.
 Functions may not close over values being differentiated: pass those as arguments.
+
+With `symbolic_zeros=True` the user's rules see which (co)tangents are known to be zero:
+a JVP rule receives `SymbolicZero` for them, a custom_vjp forward pass receives each
+argument as a `CustomVJPPrimal` (value, perturbed) and its backward pass receives
+`SymbolicZero` cotangents. Rules may return `SymbolicZero` (or, for bwd, None) for a
+zero result either way.
 """
 
 import functools
@@ -18,9 +24,101 @@ from numax.core.errors import NumaxError
 from numax.core.primitive import Primitive
 from numax.core.pytree import tree_flatten, tree_map, tree_unflatten
 from numax.core.ir import dce_closed
-from numax.transforms.ad import Zero, eval_jaxpr, get_aval, instantiate, zeros_like_aval
+from numax.core import dtypes
+from numax.transforms.ad import (Zero, eval_jaxpr, get_aval, instantiate,
+                                 is_differentiable_dtype)
 from numax.transforms.batching import batch_flat, batch_size, to_front
 from numax.transforms.staging import trace_to_jaxpr
+
+
+# ---------------------------------------------------------------- symbolic zeros
+
+class SymbolicZero:
+    """A tangent or cotangent known to be zero, as rules defined with
+    `symbolic_zeros=True` receive it: it has the `aval`, `shape` and `dtype` of the zero
+    it stands for (float0 for integer and bool primals) but no data, so it cannot be
+    computed with; test for it with `isinstance` and skip its term instead.
+
+    >>> import numax, numax.numpy as jnp
+    >>> from numax.custom_derivatives import SymbolicZero
+    >>> @numax.custom_jvp
+    ... def mul(x, y):
+    ...     return x * y
+    >>> def mul_jvp(primals, tangents):
+    ...     (x, y), (tx, ty) = primals, tangents
+    ...     terms = [t * other for t, other in ((tx, y), (ty, x))
+    ...              if not isinstance(t, SymbolicZero)]
+    ...     return x * y, sum(terms) if terms else jnp.zeros_like(x)
+    >>> _ = mul.defjvp(mul_jvp, symbolic_zeros=True)
+    >>> numax.grad(mul)(2.0, 3.0)  # mul_jvp sees ty as a SymbolicZero
+    Array(3., dtype=float32)
+    """
+
+    __slots__ = ("aval",)
+
+    def __init__(self, aval):
+        self.aval = aval
+
+    shape = property(lambda self: self.aval.shape)
+    dtype = property(lambda self: self.aval.dtype)
+
+    @staticmethod
+    def from_primal_value(value):
+        """The symbolic zero tangent of the primal `value`."""
+        return SymbolicZero(_zero_tangent_aval(get_aval(value)))
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(f"{self!r} is a symbolic zero and holds no data; check for it with "
+                        "isinstance(t, SymbolicZero) and leave its term out, or materialise "
+                        "it with numpy.zeros(t.shape, t.dtype)")
+
+    def __repr__(self):
+        return f"SymbolicZero({self.aval.str_short()})"
+
+
+def _zero_tangent_aval(aval):
+    """The aval of a zero tangent of a primal of `aval`: float0 for non-float primals
+    (weak types stay, so the zero of a Python float is a weak float, as in JAX)."""
+    if is_differentiable_dtype(aval.dtype):
+        return aval
+    return aval.update(dtype=dtypes.float0, weak_type=False)
+
+
+def zero_from_primal(value, symbolic_zeros=False):
+    """A zero tangent for every leaf of the pytree `value`: `SymbolicZero`s, or with
+    `symbolic_zeros=False` materialised zeros (float0 arrays for integer leaves)."""
+    if symbolic_zeros:
+        return tree_map(SymbolicZero.from_primal_value, value)
+    return tree_map(lambda leaf: _user_tangent(Zero(get_aval(leaf)), leaf), value)
+
+
+class CustomVJPPrimal:
+    """An argument as a custom_vjp forward pass defined with `symbolic_zeros=True` sees
+    it: its `value`, and whether it is `perturbed` (has a non-zero tangent)."""
+
+    __slots__ = ("value", "perturbed")
+
+    def __init__(self, value, perturbed):
+        self.value = value
+        self.perturbed = perturbed
+
+    def __repr__(self):
+        return f"CustomVJPPrimal(value={self.value!r}, perturbed={self.perturbed})"
+
+
+def custom_vjp_primal_tree_values(tree):
+    """The pytree of `.value`s of a pytree of `CustomVJPPrimal`s."""
+    def value_of(leaf):
+        if not isinstance(leaf, CustomVJPPrimal):
+            raise TypeError(f"custom_vjp_primal_tree_values expects a pytree of "
+                            f"CustomVJPPrimal leaves, got a leaf of type {type(leaf).__name__}")
+        return leaf.value
+    return tree_map(value_of, tree)
+
+
+def _internal_zero(value):
+    """A user rule's result with a SymbolicZero turned into numax's internal Zero."""
+    return Zero(value.aval) if isinstance(value, SymbolicZero) else value
 
 
 # ---------------------------------------------------------------- shared pieces
@@ -99,13 +197,19 @@ def _vmapped(function, size):
     def batched(*lists):
         counts = [len(x) for x in lists]
         flat = [v for x in lists for v in x]
+        # symbolic zeros carry no data to batch: each example sees one of its own aval
+        zeros = {i: Zero(v.aval.update(shape=v.aval.shape[1:]))
+                 for i, v in enumerate(flat) if type(v) is Zero}
+        present = [v for v in flat if type(v) is not Zero]
 
         def inner(*values):
             it = iter(values)
+            full = [zeros[i] if i in zeros else next(it) for i in range(len(flat))]
+            it = iter(full)
             parts = [[next(it) for _ in range(c)] for c in counts]
             outs = function(*parts)
             return [v for part in outs for v in part] if isinstance(outs, tuple) else outs
-        outs, dims = batch_flat(inner, flat, [0] * len(flat), size)
+        outs, dims = batch_flat(inner, present, [0] * len(present), size)
         return [to_front(o, d, size) if not isinstance(o, Zero) else o for o, d in zip(outs, dims)]
     return batched
 
@@ -269,15 +373,17 @@ class custom_jvp(_CustomRuleFunction):
         count, static, _, leaves, in_tree, call, consts, out_tree = \
             self._stage_primal(args, self.jvp, "JVP")
         user_jvp, nondiff = self.jvp, self.nondiff_argnums
+        user_tangent = _symbolic_user_tangent if self.symbolic_zeros else _user_tangent
 
         def flat_jvp(primal_leaves, tangent_leaves):
             primals = tree_unflatten(in_tree, primal_leaves)
-            tangents = tree_unflatten(in_tree, [_user_tangent(t, p) for t, p in
+            tangents = tree_unflatten(in_tree, [user_tangent(t, p) for t, p in
                                                 zip(tangent_leaves, primal_leaves)])
             out, out_tangent = user_jvp(*static, tuple(primals), tuple(tangents)) \
                 if nondiff else user_jvp(tuple(primals), tuple(tangents))
             out_leaves, tree = tree_flatten(out)
             tangent_leaves_out, tangent_tree = tree_flatten(out_tangent)
+            tangent_leaves_out = [_internal_zero(t) for t in tangent_leaves_out]
             if tree != out_tree or tangent_tree != out_tree:
                 raise TypeError(f"custom_jvp rule of {self.__name__} must return a pair "
                                 f"(primal_out, tangent_out) with the structure of the "
@@ -305,9 +411,19 @@ def _user_tangent(tangent, primal):
         aval = get_aval(primal)
         if np.issubdtype(aval.dtype, np.inexact):
             return instantiate(tangent)
-        from numax.core import dtypes
         return np.zeros(aval.shape, dtypes.float0)
     return tangent
+
+
+def _symbolic_user_tangent(tangent, primal):
+    """What a rule defined with symbolic_zeros=True sees: SymbolicZero for symbolic zeros."""
+    if isinstance(tangent, Zero):
+        return SymbolicZero.from_primal_value(primal)
+    return tangent
+
+
+def _symbolic_user_cotangent(ct):
+    return SymbolicZero(_zero_tangent_aval(ct.aval)) if type(ct) is Zero else ct
 
 
 # ---------------------------------------------------------------- custom_vjp
@@ -322,14 +438,17 @@ def _custom_lin_impl(*args, **params):
 
 def _custom_lin_transpose(cts, *args, num_res, bwd, out_avals, nonzero):
     from numax.numpy import asarray
-    residuals = list(args[:num_res])
-    cts = [asarray(instantiate(ct)) for ct in cts]  # users see arrays, never internal scalars
+    # users see arrays, never internal scalars; Zeros stay for flat_bwd to present
+    residuals = [asarray(r) for r in args[:num_res]]
+    cts = [ct if type(ct) is Zero else asarray(ct) for ct in cts]
     cts_in = bwd(residuals, cts)
+    # bwd answers every differentiable argument; only the perturbed ones (`nonzero`) are
+    # linear inputs of this equation, in order, after the residuals
     results = [None] * num_res
-    it = iter(cts_in)
-    for flag, arg in zip(nonzero, args[num_res:]):
-        ct = next(it)
+    linear_args = iter(args[num_res:])
+    for flag, ct in zip(nonzero, cts_in):
         if flag:
+            arg = next(linear_args)
             results.append(ct if ct is not None else Zero(arg.aval))
     return results
 
@@ -361,9 +480,9 @@ custom_lin_p = Primitive(
 
 def _custom_vjp_call_jvp(primals, tangents, *, call, fwd, bwd, num_consts, name, out_tree):
     _check_no_const_tangents(tangents, num_consts, "custom_vjp")
-    outs, residuals = fwd(list(primals[num_consts:]))
     arg_tangents = tangents[num_consts:]
     nonzero = tuple(not isinstance(t, Zero) for t in arg_tangents)
+    outs, residuals = fwd(list(primals[num_consts:]), nonzero)
     out_avals = tuple(get_aval(o).strip_weak_type() for o in outs)
     out_tangents = custom_lin_p.bind(*residuals, *[t for t in arg_tangents if not isinstance(t, Zero)],
                                      num_res=len(residuals), bwd=bwd, out_avals=out_avals,
@@ -376,11 +495,11 @@ def _custom_vjp_call_batch(args, dims, *, call, fwd, bwd, num_consts, name, out_
     batched_call = _batched_jaxpr(call, size)
     plain_fwd = fwd
 
-    def batched_fwd(primals):
+    def batched_fwd(primals, perturbed):
         counts = {}
 
         def body(*values):
-            outs, residuals = plain_fwd(list(values))
+            outs, residuals = plain_fwd(list(values), perturbed)
             counts["outs"] = len(outs)
             return list(outs) + list(residuals)
         results, result_dims = batch_flat(body, list(primals), [0] * len(primals), size)
@@ -395,8 +514,8 @@ def _custom_vjp_call_batch(args, dims, *, call, fwd, bwd, num_consts, name, out_
 
 def _fwd_of_used_outputs(fwd, used_outputs):
     """The user's forward pass, run whole, with its outputs narrowed (residuals kept)."""
-    def narrowed(primals):
-        outs, residuals = fwd(primals)
+    def narrowed(primals, perturbed):
+        outs, residuals = fwd(primals, perturbed)
         return _used(outs, used_outputs), residuals
     return narrowed
 
@@ -406,7 +525,7 @@ def _bwd_of_used_outputs(bwd, used_outputs, out_avals):
     cotangent is zero (nothing reads it)."""
     def widened(residuals, cts):
         used_cts = iter(cts)
-        return bwd(residuals, [next(used_cts) if used else zeros_like_aval(aval.strip_weak_type())
+        return bwd(residuals, [next(used_cts) if used else Zero(aval.strip_weak_type())
                                for used, aval in zip(used_outputs, out_avals)])
     return widened
 
@@ -443,21 +562,29 @@ class custom_vjp(_CustomRuleFunction):
         self.fun = fun
         self.nondiff_argnums = tuple(sorted(nondiff_argnums))
         self.fwd = self.bwd = None
+        self.symbolic_zeros = False
 
     def defvjp(self, fwd, bwd, symbolic_zeros=False):
         """`fwd(*args) -> (out, residuals)`; `bwd(*nondiff_args, residuals, ct) -> tuple
-        with one cotangent (or None) per differentiable argument`."""
+        with one cotangent (or None) per differentiable argument`. With `symbolic_zeros`,
+        fwd gets each differentiable argument's leaves as `CustomVJPPrimal`s and bwd gets
+        `SymbolicZero` for cotangents known to be zero."""
         self.fwd, self.bwd = fwd, bwd
+        self.symbolic_zeros = symbolic_zeros
 
     def _prepare(self, args):
         count, static, diff, leaves, in_tree, call, consts, out_tree = \
             self._stage_primal(args, self.fwd, "VJP")
         user_fwd, user_bwd, nondiff = self.fwd, self.bwd, self.nondiff_argnums
-        name = self.__name__
+        name, symbolic_zeros = self.__name__, self.symbolic_zeros
+        user_cotangent = _symbolic_user_cotangent if symbolic_zeros else instantiate
         store = {}
         in_avals = [get_aval(x) for x in leaves]
 
-        def flat_fwd(primal_leaves):
+        def flat_fwd(primal_leaves, perturbed):
+            if symbolic_zeros:
+                primal_leaves = [CustomVJPPrimal(value, flag)
+                                 for value, flag in zip(primal_leaves, perturbed)]
             full = _merge(static, tree_unflatten(in_tree, primal_leaves), nondiff, count)
             result = user_fwd(*full)
             if not (isinstance(result, (tuple, list)) and len(result) == 2):
@@ -472,6 +599,7 @@ class custom_vjp(_CustomRuleFunction):
             return out_leaves, res_leaves
 
         def flat_bwd(res_leaves, ct_leaves):
+            ct_leaves = [user_cotangent(ct) for ct in ct_leaves]
             residuals = tree_unflatten(store["res_tree"], res_leaves)
             ct = tree_unflatten(out_tree, ct_leaves)
             result = user_bwd(*static, residuals, ct) if nondiff else user_bwd(residuals, ct)
@@ -490,9 +618,10 @@ class custom_vjp(_CustomRuleFunction):
                 entry_leaves, entry_tree = tree_flatten(entry)
                 if entry_tree != arg_tree:
                     raise TypeError(f"custom_vjp bwd of {name} returned a cotangent for argument "
-                                    f"{i} with structure {tree_structure(entry)}, expected "
+                                    f"{i} with structure {entry_tree}, expected "
                                     f"{arg_tree}")
                 for leaf, ct in zip(arg_leaves, entry_leaves):
+                    ct = None if isinstance(ct, SymbolicZero) else ct
                     if ct is not None and get_aval(ct).shape != get_aval(leaf).shape:
                         raise ValueError(f"custom_vjp bwd of {name} returned a cotangent of shape "
                                          f"{get_aval(ct).shape} for argument {i} of shape "
@@ -510,4 +639,5 @@ class custom_vjp(_CustomRuleFunction):
         return tree_unflatten(out_tree, custom_vjp_call_p.bind(*flat_args, **params))
 
 
-__all__ = ["custom_jvp", "custom_vjp", "custom_jvp_call_p", "custom_vjp_call_p", "custom_lin_p"]
+__all__ = ["CustomVJPPrimal", "SymbolicZero", "custom_jvp", "custom_jvp_call_p", "custom_lin_p",
+           "custom_vjp", "custom_vjp_call_p", "custom_vjp_primal_tree_values", "zero_from_primal"]
