@@ -40,5 +40,6 @@ from numax._environment import (Device, clear_caches, copy_to_host_async, host_c
 from numax._function_tools import (closure_convert, custom_gradient,  # noqa: F401,E402
                                    ensure_compile_time_eval, named_call, named_scope)
 from numax import custom_batching, dlpack, image, ops, typing, version  # noqa: F401,E402
+from numax import extend, interpreters  # noqa: F401,E402
 
 from numax.version import __version__  # noqa: F401,E402
