@@ -12,18 +12,9 @@ import scipy.linalg as sl
 
 import numax
 import numax.numpy as jnp
-from numax import runtime
 from numax.lax import linalg
 
 
-def _cuda_devices():
-    try:
-        return runtime.devices("cuda")
-    except runtime.BackendError:
-        return []
-
-
-pytestmark = pytest.mark.skipif(not _cuda_devices(), reason="no CUDA backend on this machine")
 
 DTYPES = [np.float32, np.float64, np.complex64]
 TOLERANCE = {np.float32: 2e-4, np.float64: 1e-10, np.complex64: 2e-4}
@@ -43,15 +34,17 @@ def rand(shape, dtype, seed=0):
     return x.astype(dtype)
 
 
-def on_gpu(f, *args):
-    """f jitted and run on the first CUDA device; the outputs as NumPy arrays."""
-    device = _cuda_devices()[0]
-    out = numax.jit(f)(*[numax.device_put(a, device) for a in args])
-    leaves = out if isinstance(out, (tuple, list)) else [out]
-    for leaf in leaves:
-        assert leaf.device == device
-    return tuple(np.asarray(v) for v in leaves) if isinstance(out, (tuple, list)) \
-        else np.asarray(out)
+@pytest.fixture
+def on_gpu(cuda_device):
+    """run(f, *args): f jitted and run on the first CUDA device; the outputs as NumPy arrays."""
+    def run(f, *args):
+        out = numax.jit(f)(*[numax.device_put(a, cuda_device) for a in args])
+        leaves = out if isinstance(out, (tuple, list)) else [out]
+        for leaf in leaves:
+            assert leaf.device == cuda_device
+        return tuple(np.asarray(v) for v in leaves) if isinstance(out, (tuple, list)) \
+            else np.asarray(out)
+    return run
 
 
 def close(got, want, dtype, scale=1.0):
@@ -82,7 +75,7 @@ def spd(shape, dtype, seed=0):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", [(5, 5), (3, 6, 6), (40, 40)])
 @pytest.mark.parametrize("lower", [True, False])
-def test_eigh(shape, dtype, lower):
+def test_eigh(shape, dtype, lower, on_gpu):
     a = hermitian(shape, dtype)
     v, w = on_gpu(lambda x: linalg.eigh(x, lower=lower), a)
     close(w, np.linalg.eigvalsh(a), dtype, shape[-1])
@@ -94,7 +87,7 @@ def test_eigh(shape, dtype, lower):
 @pytest.mark.parametrize("shape", [(6, 4), (4, 6), (3, 5, 5), (2, 40, 36), (1030, 5),
                                    (5, 1030)])
 @pytest.mark.parametrize("full", [True, False])
-def test_svd(shape, dtype, full):
+def test_svd(shape, dtype, full, on_gpu):
     a = rand(shape, dtype)
     u, s, vh = on_gpu(lambda x: linalg.svd(x, full_matrices=full), a)
     want_u, want_s, want_vh = np.linalg.svd(a, full_matrices=full)
@@ -109,7 +102,7 @@ def test_svd(shape, dtype, full):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", [(6, 4), (2, 4, 6), (1030, 5), (5, 1030)])
-def test_singular_values_only(shape, dtype):
+def test_singular_values_only(shape, dtype, on_gpu):
     a = rand(shape, dtype)
     s = on_gpu(lambda x: linalg.svd(x, compute_uv=False), a)
     close(s, np.linalg.svd(a, compute_uv=False), dtype, max(shape[-2:]) ** 0.5)
@@ -118,7 +111,7 @@ def test_singular_values_only(shape, dtype):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", [(5, 5), (6, 4), (4, 6), (3, 5, 4)])
 @pytest.mark.parametrize("full", [True, False])
-def test_qr(shape, dtype, full):
+def test_qr(shape, dtype, full, on_gpu):
     a = rand(shape, dtype)
     q, r = on_gpu(lambda x: linalg.qr(x, full_matrices=full), a)
     want_q, want_r = np.linalg.qr(a, mode="complete" if full else "reduced")
@@ -132,7 +125,7 @@ def test_qr(shape, dtype, full):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", [(5, 5), (6, 4), (4, 6), (3, 5, 5)])
-def test_lu(shape, dtype):
+def test_lu(shape, dtype, on_gpu):
     a = rand(shape, dtype)
     lu, pivots, permutation = on_gpu(linalg.lu, a)
     m, n = shape[-2:]
@@ -148,14 +141,14 @@ def test_lu(shape, dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", [(5, 5), (3, 4, 4)])
-def test_cholesky(shape, dtype):
+def test_cholesky(shape, dtype, on_gpu):
     a = spd(shape, dtype)
     close(on_gpu(linalg.cholesky, a), np.linalg.cholesky(a), dtype, 10)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("lower,transpose_a", [(True, False), (False, True)])
-def test_triangular_solve(dtype, lower, transpose_a):
+def test_triangular_solve(dtype, lower, transpose_a, on_gpu):
     t = rand((2, 4, 4), dtype) + 4 * np.eye(4, dtype=dtype)
     t = np.tril(t) if lower else np.triu(t)
     b = rand((2, 4, 3), dtype, seed=1)
@@ -168,7 +161,7 @@ def test_triangular_solve(dtype, lower, transpose_a):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("trans", [0, 1, 2])
-def test_lu_solve(dtype, trans):
+def test_lu_solve(dtype, trans, on_gpu):
     a = rand((2, 5, 5), dtype)
     b = rand((2, 5, 3), dtype, seed=1)
 
@@ -181,7 +174,7 @@ def test_lu_solve(dtype, trans):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_solve_inv_det(dtype):
+def test_solve_inv_det(dtype, on_gpu):
     a = rand((3, 4, 4), dtype)
     b = rand((3, 4, 2), dtype, seed=1)
     close(on_gpu(jnp.linalg.solve, a, b), np.linalg.solve(a, b), dtype, 100)
@@ -189,7 +182,7 @@ def test_solve_inv_det(dtype):
     close(on_gpu(jnp.linalg.det, a), np.linalg.det(a), dtype, 100)
 
 
-def test_eig_says_it_runs_only_on_cpu():
+def test_eig_says_it_runs_only_on_cpu(on_gpu):
     from numax.lowering.custom_call import UnsupportedPlatformError
     with pytest.raises(UnsupportedPlatformError, match="runs only on CPU"):
         on_gpu(linalg.eig, rand((3, 3), np.float32))

@@ -4,22 +4,13 @@ import numpy as np
 import pytest
 
 import numax
-from numax import runtime
 
 
-def _cuda_devices():
-    try:
-        return runtime.devices("cuda")
-    except runtime.BackendError:
-        return []
 
 
-pytestmark = pytest.mark.skipif(not _cuda_devices(), reason="no CUDA backend on this machine")
-
-
-def test_jitted_matmul_on_gpu_matches_numpy():
+def test_jitted_matmul_on_gpu_matches_numpy(cuda_device):
     import numax.numpy as jnp
-    device = _cuda_devices()[0]
+    device = cuda_device
     rng = np.random.default_rng(0)
     a = rng.standard_normal((256, 128)).astype(np.float32)
     b = rng.standard_normal((128, 64)).astype(np.float32)
@@ -29,9 +20,9 @@ def test_jitted_matmul_on_gpu_matches_numpy():
     np.testing.assert_allclose(np.asarray(out), a @ b, rtol=1e-4, atol=1e-4)
 
 
-def test_eager_ops_on_gpu():
+def test_eager_ops_on_gpu(cuda_device):
     import numax.numpy as jnp
-    device = _cuda_devices()[0]
+    device = cuda_device
     x = numax.device_put(np.linspace(0, 1, 16, dtype=np.float32), device)
     out = jnp.sin(x) * 2 + 1
     assert out.device == device
