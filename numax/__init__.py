@@ -8,7 +8,7 @@ the implementations live in the subpackages.
 from numax.core.config import (config, default_matmul_precision, disable_jit,  # noqa: F401
                                enable_x64)
 from numax import dispatch as _dispatch  # noqa: F401  (installs the eager implementation)
-from numax.array import AnyArray as Array, device_put  # noqa: F401
+from numax.array import AnyArray as Array, Shard, device_put  # noqa: F401
 from numax.api import (ShapeDtypeStruct, block_until_ready, device_get, eval_shape, jit,  # noqa: F401
                        make_jaxpr)
 from numax.autodiff import (fwd_and_bwd, grad, hessian, jacfwd, jacrev, jvp,  # noqa: F401
@@ -40,6 +40,8 @@ from numax._environment import (Device, clear_caches, copy_to_host_async, host_c
 from numax._function_tools import (closure_convert, custom_gradient,  # noqa: F401,E402
                                    ensure_compile_time_eval, named_call, named_scope)
 from numax import custom_batching, dlpack, image, ops, typing, version  # noqa: F401,E402
+from numax import sharding  # noqa: F401,E402
+from numax.sharding import NamedSharding, PartitionSpec as P, make_mesh  # noqa: F401,E402
 from numax import extend, interpreters  # noqa: F401,E402
 
 from numax.version import __version__  # noqa: F401,E402

@@ -1,8 +1,10 @@
 """`numax.jit`, its call primitive, `make_jaxpr`, `eval_shape` and ahead-of-time lowering.
 
 Owns the jit cache and the dispatch hot path. A call flattens the arguments, builds a
-key from (argument tree, argument avals, static arguments, x64 mode, device), and on a
-hit runs the cached executable directly. On a miss it stages the function into a
+key from (argument tree, argument avals, static arguments, x64 mode, device or argument
+shardings), and on a hit runs the cached executable directly. Arguments, results or
+constraints laid out over several devices make the program one partitioned over them
+(dispatch.compile_spmd_jaxpr). On a miss it stages the function into a
 jaxpr (core's staging trace), lowers it and compiles it. Inside another
 transformation (grad, vmap, an outer jit) a jitted function binds the `jit`
 primitive instead, whose rules let that transformation see the staged program.
@@ -17,7 +19,7 @@ import numpy as np
 
 from numax import _checks, runtime
 from numax.runtime import fastpath
-from numax.array import Array, from_host
+from numax.array import Array, device_put, from_host
 from numax.core import dtypes
 from numax.core.ir import dce_closed
 from numax.core.abstract import ShapedArray
@@ -25,7 +27,9 @@ from numax.core.config import config
 from numax.core.primitive import Primitive
 from numax.core.pytree import tree_flatten, tree_leaves, tree_map, tree_unflatten
 from numax.core.trace import EVAL_TRACE, Tracer, _state
-from numax.dispatch import argument_device, compile_jaxpr, on_device
+from numax.dispatch import (argument_device, compile_jaxpr, compile_spmd_jaxpr, on_device,
+                            place_for_program, spmd_argument_shardings)
+from numax.sharding import NamedSharding, PartitionSpec
 from numax.transforms.staging import closed_over_consts, trace_to_jaxpr
 
 
@@ -210,15 +214,16 @@ def abstractify(value):
 # ---------------------------------------------------------------- jit
 
 class _CacheEntry:
-    __slots__ = ("program", "out_tree", "consts", "kept", "all_kept", "jaxpr")
+    __slots__ = ("program", "out_tree", "consts", "kept", "all_kept", "jaxpr", "in_shardings")
 
-    def __init__(self, program, out_tree, consts, kept, jaxpr, num_args):
+    def __init__(self, program, out_tree, consts, kept, jaxpr, num_args, in_shardings=None):
         self.program = program
         self.out_tree = out_tree
         self.consts = consts
         self.kept = kept
         self.all_kept = kept == list(range(num_args))
         self.jaxpr = jaxpr
+        self.in_shardings = in_shardings  # per argument, for a program over several devices
 
 
 def _normalize_argnums(argnums, count, what):
@@ -263,9 +268,12 @@ class JitFunction:
     `dispatcher`: jaxlib's C++ dispatch, with `lower`, `eval_shape` and `clear_cache` attached."""
 
     def __init__(self, fun, static_argnums=None, static_argnames=None, donate_argnums=None,
-                 donate_argnames=None, keep_unused=False, inline=False):
+                 donate_argnames=None, keep_unused=False, inline=False, in_shardings=None,
+                 out_shardings=None):
         if not callable(fun):
             raise TypeError(f"jit expects a callable, got {fun!r}")
+        self.in_shardings = _check_shardings(in_shardings, "in_shardings")
+        self.out_shardings = _check_shardings(out_shardings, "out_shardings")
         functools.update_wrapper(self, fun)
         self.fun = fun
         count = _positional_count(fun)
@@ -310,13 +318,20 @@ class JitFunction:
         if _state.trace is not EVAL_TRACE or any(isinstance(x, Tracer) for x in leaves):
             return self._bind(args, kwargs, dynamic, leaves, in_tree, static_key), None, False
         arrays = [x if type(x) is Array else _argument_array(x) for x in leaves]
-        device = argument_device(arrays)
-        arrays = on_device(arrays, device or runtime.default_device())
-        key = (in_tree, tuple(x.aval for x in arrays), static_key, config.semantic_key(), device)
+        shardings = spmd_argument_shardings(arrays, self._argument_shardings(args, len(leaves)))
+        device = None
+        if shardings is None:  # one device
+            device = argument_device(arrays)
+            arrays = on_device(arrays, device or runtime.default_device())
+        key = (in_tree, tuple(x.aval for x in arrays), static_key, config.semantic_key(), device,
+               shardings and tuple(shardings))
         entry = self._cache.get(key)
         if entry is None:
             _checks.explain_cache_miss(_name(self.fun), key, list(self._cache))
-            entry = self._cache[key] = self._compile(args, kwargs, in_tree, arrays, device)
+            entry = self._cache[key] = self._compile(args, kwargs, in_tree, arrays, device,
+                                                     shardings)
+        if entry.in_shardings is not None:
+            arrays = place_for_program(arrays, entry.in_shardings)
         kept = arrays if entry.all_kept else [arrays[i] for i in entry.kept]
         if config.python_dispatch:
             _checks.before_run(f"jit({_name(self.fun)})")
@@ -337,10 +352,16 @@ class JitFunction:
             return None
         if any(type(x) is Array and x is not y for x, y in zip(leaves, arrays)):
             return None  # an argument was moved to the computation's device
+        if entry.in_shardings is not None and any(type(x) is not Array for x in leaves):
+            return None  # host values would need laying out over the devices, which numax does
         kept = set(entry.kept)
+        in_shardings = None
+        if entry.in_shardings is not None:  # constants are replicated over the same devices
+            in_shardings = [c._sharding for c in entry.consts] + list(entry.in_shardings)
         return fastpath.replay_record(
             entry.program.executable, entry.consts,
-            [True] * len(entry.consts) + [i in kept for i in range(len(leaves))], out_treedef)
+            [True] * len(entry.consts) + [i in kept for i in range(len(leaves))], out_treedef,
+            in_shardings)
 
     def _dynamic(self, args, kwargs):
         """(the traced arguments as one pytree, a hashable key of the static ones)."""
@@ -420,7 +441,7 @@ class JitFunction:
             kept = [i for i in kept if jaxpr.invars[num_consts + i] in used]
         return _select_inputs(closed, list(range(num_consts)) + [num_consts + i for i in kept]), kept
 
-    def _compile(self, args, kwargs, in_tree, arrays, device):
+    def _compile(self, args, kwargs, in_tree, arrays, device, shardings):
         in_avals = [x.aval for x in arrays]
         closed, consts, out_tree = self.trace(args, kwargs, in_tree, in_avals)
         num_consts = len(consts)
@@ -428,11 +449,35 @@ class JitFunction:
         const_arrays = [c if isinstance(c, Array) else from_host(np.asarray(c)) for c in consts]
         donated_leaves = set(self._donated_leaves(args, kwargs))
         donated = [num_consts + position for position, i in enumerate(kept) if i in donated_leaves]
-        target = device or runtime.default_device()
-        program = compile_jaxpr(pruned, target, committed=device is not None, donated=donated,
-                                name=f"jit_{_name(self.fun)}")
-        return _CacheEntry(program, out_tree, [c._buf for c in const_arrays], kept, closed,
-                           len(arrays))
+        name = f"jit_{_name(self.fun)}"
+        out_shardings = _broadcast_shardings(
+            self.out_shardings, tree_unflatten(out_tree, list(pruned.out_avals)), "out_shardings")
+        # A program whose inputs, results or intermediate values are laid out over several
+        # devices is partitioned over them; its other inputs and constants are replicated.
+        anchor = next((s for s in (*(shardings or ()), *out_shardings) if s is not None), None) \
+            or _constraint_sharding(closed.jaxpr)
+        if anchor is None:
+            target = device or runtime.default_device()
+            program = compile_jaxpr(pruned, target, committed=device is not None,
+                                    donated=donated, name=name)
+            return _CacheEntry(program, out_tree, [c._buf for c in const_arrays], kept, closed,
+                               len(arrays))
+        replicated = anchor.with_spec(PartitionSpec())
+        shardings = shardings or [replicated] * len(arrays)
+        const_arrays = [device_put(c, replicated) for c in const_arrays]
+        program = compile_spmd_jaxpr(
+            pruned, [replicated] * num_consts + [shardings[i] for i in kept], out_shardings,
+            donated=tuple(donated), name=name)
+        return _CacheEntry(program, out_tree, const_arrays, kept, closed, len(arrays), shardings)
+
+    def _argument_shardings(self, args, num_leaves):
+        """The in_shardings entry of every dynamic leaf (None where none is given), or None.
+        in_shardings covers the positional arguments, whose leaves come first."""
+        if self.in_shardings is None:
+            return None
+        positional = tuple(a for i, a in enumerate(args) if i not in self.static_argnums)
+        shardings = _broadcast_shardings(self.in_shardings, positional, "in_shardings")
+        return shardings + [None] * (num_leaves - len(shardings))
 
     def _bind(self, args, kwargs, dynamic, leaves, in_tree, static_key):
         """Inside a transformation: stage the function and bind the jit primitive.
@@ -474,6 +519,48 @@ class JitFunction:
 
 def _name(fun):
     return getattr(fun, "__name__", type(fun).__name__)
+
+
+def _check_shardings(shardings, what):
+    """`shardings` (a pytree prefix of NamedShardings and Nones) if jit supports it."""
+    for leaf in tree_leaves(shardings, is_leaf=lambda x: x is None):
+        if leaf is not None and not isinstance(leaf, NamedSharding):
+            values = "arguments" if what == "in_shardings" else "results"
+            raise TypeError(f"jit: {what} takes numax.sharding.NamedSharding objects or None "
+                            f"(a pytree prefix of the {values}), got {leaf!r}; place "
+                            "single-device values with numax.device_put")
+    return shardings
+
+
+def _broadcast_shardings(prefix, tree, what):
+    """One sharding (or None) per leaf of `tree`, from `prefix`, a pytree prefix of `tree`
+    whose leaves are shardings or None (a single sharding applies to every leaf)."""
+    if prefix is None or isinstance(prefix, NamedSharding):
+        return [prefix] * len(tree_leaves(tree))
+    if isinstance(prefix, (tuple, list)) and isinstance(tree, (tuple, list)) \
+            and len(prefix) == len(tree):
+        return [s for p, t in zip(prefix, tree) for s in _broadcast_shardings(p, t, what)]
+    if isinstance(prefix, dict) and isinstance(tree, dict) and prefix.keys() == tree.keys():
+        return [s for k in sorted(tree) for s in _broadcast_shardings(prefix[k], tree[k], what)]
+    raise ValueError(f"jit: {what} {prefix!r} is not a pytree prefix of the values it lays out "
+                     f"({tree!r}): give one sharding, or a tuple/list/dict matching them")
+
+
+def _constraint_sharding(jaxpr):
+    """A NamedSharding some with_sharding_constraint in `jaxpr` (or a sub-program) asks for."""
+    from numax.core.ir import ClosedJaxpr, Jaxpr
+    from numax.lax.placement import sharding_constraint_p
+    for eqn in jaxpr.eqns:
+        if eqn.primitive is sharding_constraint_p and \
+                isinstance(eqn.params["sharding"], NamedSharding):
+            return eqn.params["sharding"]
+        for value in eqn.params.values():
+            for sub in (value if isinstance(value, (tuple, list)) else (value,)):
+                if isinstance(sub, (ClosedJaxpr, Jaxpr)):
+                    found = _constraint_sharding(getattr(sub, "jaxpr", sub))
+                    if found is not None:
+                        return found
+    return None
 
 
 def _same_objects(xs, ys):
@@ -563,20 +650,26 @@ class Compiled:
         return self._program.executable.memory_stats()
 
 
-def jit(fun=None, *, static_argnums=None, static_argnames=None, donate_argnums=None,
-        donate_argnames=None, keep_unused=False, inline=False, device=None, backend=None):
+def jit(fun=None, *, in_shardings=None, out_shardings=None, static_argnums=None,
+        static_argnames=None, donate_argnums=None, donate_argnames=None, keep_unused=False,
+        inline=False, device=None, backend=None):
     """Compiles `fun` with XLA; usable as `@jit` or `@jit(static_argnums=...)`.
+
+    `in_shardings` / `out_shardings` (NamedShardings, or pytree prefixes of the positional
+    arguments / results holding them and None) lay values out over several devices: the
+    program is then partitioned over them by XLA, as it is when an argument is sharded.
 
     >>> import numax, numax.numpy as jnp
     >>> numax.jit(lambda x: x * 2)(jnp.arange(3))
     Array([0, 2, 4], dtype=int32)
     """
     if fun is None:
-        return functools.partial(jit, static_argnums=static_argnums, static_argnames=static_argnames,
+        return functools.partial(jit, in_shardings=in_shardings, out_shardings=out_shardings,
+                                 static_argnums=static_argnums, static_argnames=static_argnames,
                                  donate_argnums=donate_argnums, donate_argnames=donate_argnames,
                                  keep_unused=keep_unused, inline=inline)
     return JitFunction(fun, static_argnums, static_argnames, donate_argnums, donate_argnames,
-                       keep_unused, inline).dispatcher
+                       keep_unused, inline, in_shardings, out_shardings).dispatcher
 
 
 # ---------------------------------------------------------------- staging without running

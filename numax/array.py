@@ -1,4 +1,4 @@
-"""`numax.Array`: an immutable array on one device, with its abstract value.
+"""`numax.Array`: an immutable array on one device or over several, with its abstract value.
 
 The type is the runtime's own array type with numax's Python API installed on it, so
 compiled programs and jaxlib's C++ jit dispatch produce and consume numax arrays directly.
@@ -8,6 +8,8 @@ narrowed unless x64 is on), conversion back to the host (`np.asarray`, `.item()`
 `.tolist()`, printing, pickling by value, DLPack) and device placement. Operators and
 array methods (`+`, `.reshape`, `.sum`, indexing) are installed by numax.numpy on
 both Array and Tracer, so concrete and traced arrays share one implementation.
+An array laid out by a numax.sharding.NamedSharding is one jaxlib array over several
+devices; its host value is assembled from its shards.
 """
 
 import numpy as np
@@ -40,7 +42,11 @@ class _ArrayAPI:
     def _host_value(self):
         value = self._npy_value
         if value is None:
-            value = self._npy_value = runtime.fetch(self, self.aval.dtype, self.aval.shape)
+            if runtime.is_multi_device(self):
+                value = _assemble_on_host(self)
+            else:
+                value = runtime.fetch(self, self.aval.dtype, self.aval.shape)
+            self._npy_value = value
         return value
 
     def __array__(self, dtype=None, copy=None):
@@ -119,10 +125,29 @@ class _ArrayAPI:
     # ------------------------------------------------------------ device
     @property
     def device(self):
-        return self._device
+        """The array's device, or its sharding when it lives on several devices (as JAX's)."""
+        return self._sharding if runtime.is_multi_device(self) else self._device
 
     def devices(self):
-        return {self._device}
+        return set(self._sharding.device_set)
+
+    sharding = property(lambda self: self._sharding)
+    is_fully_replicated = property(lambda self: self._sharding.is_fully_replicated)
+    is_fully_addressable = property(lambda self: True)  # one process
+
+    @property
+    def addressable_shards(self):
+        """Each device's piece of the array: Shard(device, index, replica_id, data)."""
+        index_map = self._sharding.devices_indices_map(self.aval.shape)
+        if not runtime.is_multi_device(self):
+            return [Shard(self._device, index_map[self._device], 0, self)]
+        shards, seen = [], {}
+        for device, data in runtime.device_shards(self, _shard_aval(self)):
+            index = index_map[device]
+            key = tuple((s.start, s.stop) for s in index)
+            replica = seen[key] = seen.get(key, -1) + 1
+            shards.append(Shard(device, index, replica, data))
+        return shards
 
     @property
     def committed(self):
@@ -132,6 +157,10 @@ class _ArrayAPI:
         self._copy_single_device_array_to_host_async()
 
     def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        if runtime.is_multi_device(self):
+            raise BufferError(f"__dlpack__ needs an array on one device, but this array is "
+                              f"sharded over {self._sharding.num_devices} devices; move it to "
+                              "one with numax.device_put(x, device) first")
         return runtime.to_dlpack(self)
 
     def __dlpack_device__(self):
@@ -145,6 +174,37 @@ for _name, _member in vars(_ArrayAPI).items():
     if _name not in ("__dict__", "__weakref__", "__module__", "__qualname__", "__doc__"):
         setattr(Array, _name, _member)
 del _name, _member
+
+
+class Shard:
+    """One device's piece of an array: the device, the index (a tuple of slices) of the
+    piece in the global array, which copy of that piece it is, and the piece itself."""
+
+    __slots__ = ("device", "index", "replica_id", "data")
+
+    def __init__(self, device, index, replica_id, data):
+        self.device, self.index, self.replica_id, self.data = device, index, replica_id, data
+
+    def __repr__(self):
+        return (f"Shard(device={self.device!r}, index={self.index}, "
+                f"replica_id={self.replica_id}, data={self.data})")
+
+
+def _shard_aval(array):
+    aval = array.aval
+    return ShapedArray(array._sharding.shard_shape(aval.shape), aval.dtype, aval.weak_type)
+
+
+def _assemble_on_host(array):
+    """The global value of a multi-device array, copied together from its shards."""
+    sharding = array._sharding
+    index_map = sharding.devices_indices_map(array.aval.shape)
+    shard_aval = _shard_aval(array)
+    value = np.empty(array.aval.shape, array.aval.dtype)
+    for device, shard in runtime.device_shards(array, shard_aval):
+        value[index_map[device]] = runtime.fetch(shard, shard_aval.dtype, shard_aval.shape)
+    value.flags.writeable = False  # like a single-device array's host value
+    return value
 
 
 class _AnyArrayMeta(type):
@@ -168,8 +228,8 @@ def _rebuild(host_value, weak_type):
     return from_host(host_value, weak_type=weak_type)
 
 
-def from_host(value, dtype=None, weak_type=None, device=None, committed=False):
-    """Puts a host value (scalar, nested list, NumPy array) on a device as an Array."""
+def _host_array(value, dtype=None, weak_type=None):
+    """(NumPy array, aval) of a host value by JAX's dtype rules."""
     if dtype is None:
         host_dtype, weak = dtypes.dtype_and_weak_type(value) if not isinstance(value, list) else \
             dtypes.dtype_and_weak_type(np.asarray(value))
@@ -178,15 +238,47 @@ def from_host(value, dtype=None, weak_type=None, device=None, committed=False):
     if weak_type is not None:
         weak = weak_type
     array = np.asarray(value, dtype=host_dtype)
-    device = device or runtime.default_device()
-    return runtime.put(array, device, ShapedArray(array.shape, host_dtype, weak), committed)
+    return array, ShapedArray(array.shape, host_dtype, weak)
+
+
+def from_host(value, dtype=None, weak_type=None, device=None, committed=False):
+    """Puts a host value (scalar, nested list, NumPy array) on a device as an Array."""
+    array, aval = _host_array(value, dtype, weak_type)
+    return runtime.put(array, device or runtime.default_device(), aval, committed)
+
+
+def put_sharded(value, sharding):
+    """An Array (or host value) laid out by `sharding` (a NamedSharding), committed to it.
+    An Array's value goes through the host on the way: device_put is not a hot path."""
+    if isinstance(value, Array):
+        if value._sharding == sharding:
+            return value if value._committed else runtime.rewrap(value, value.aval, True)
+        host, aval = value._host_value(), value.aval
+    else:
+        host, aval = _host_array(value)
+    index_map = sharding.devices_indices_map(aval.shape)
+    devices = sharding._device_assignment
+    pieces = [host[index_map[device]] for device in devices]
+    return runtime.put_shards(pieces, devices, sharding, aval)
 
 
 def device_put(value, device=None):
-    """Moves an Array (or host value) to `device`; with a device given, the result is committed."""
+    """Moves an Array (or host value) to `device` (a Device or a Sharding); with a device
+    given, the result is committed."""
     if isinstance(value, Tracer):  # traced: the primitive device_put stands for
-        from numax.lax.placement import device_put_p
+        from numax.lax.placement import device_put_p, with_sharding_constraint
+        if isinstance(device, runtime.SpmdSharding):  # in a program: a layout requirement
+            return with_sharding_constraint(value, device)
         return device_put_p.bind(value, devices=(device,))[0]
+    if isinstance(device, runtime.OneDevice):
+        device = device._device
+    elif isinstance(device, runtime.SpmdSharding):
+        return put_sharded(value, device)
+    elif device is not None and not isinstance(device, runtime.DEVICE_TYPE):
+        raise TypeError(f"device_put: expected a Device or a Sharding (numax.sharding."
+                        f"NamedSharding), got {device!r}")
+    if device is not None and isinstance(value, Array) and runtime.is_multi_device(value):
+        value = value._host_value()  # gathered on the host, then put on the one device
     if isinstance(value, Array):
         if device is None or device == value._device:
             if device is not None and not value._committed:

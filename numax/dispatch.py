@@ -65,10 +65,122 @@ def compile_jaxpr(closed_jaxpr, device, committed=False, donated=(), name="main_
                                         committed=committed)
     program = CompiledProgram(executable, out_avals, device, committed, lowered.text)
     if key:
-        _programs_by_text[key] = program
-        if len(_programs_by_text) > _PROGRAMS_BY_TEXT_CAPACITY:
-            _programs_by_text.popitem(last=False)
+        _remember_program(key, program)
     return program
+
+
+def _remember_program(key, program):
+    _programs_by_text[key] = program
+    if len(_programs_by_text) > _PROGRAMS_BY_TEXT_CAPACITY:
+        _programs_by_text.popitem(last=False)
+
+
+def compile_spmd_jaxpr(closed_jaxpr, in_shardings, out_shardings, donated=(),
+                       name="main_module"):
+    """Lowers and compiles a jaxpr as one program partitioned over several devices by XLA's
+    SPMD partitioner. `in_shardings` / `out_shardings` hold a NamedSharding per input and
+    output, all over one set of devices, or None for an output whose layout the
+    partitioner chooses; the results carry the NamedSharding (on the first mesh given)
+    that says the chosen layout, and a layout no spec on that mesh can say is replaced by
+    full replication (the program is then compiled again with that requirement)."""
+    from numax.lowering.spmd import annotate_main
+    from numax.sharding import NamedSharding, PartitionSpec, named_sharding_for
+    given = [s for s in (*in_shardings, *out_shardings) if s is not None]
+    devices, mesh = given[0]._device_assignment, given[0].mesh
+    for sharding in given:
+        if sharding.device_set != given[0].device_set:
+            raise ValueError(f"Received incompatible devices for a computation: {given[0]} "
+                             f"and {sharding} are over different devices")
+    lowered = lower_module(closed_jaxpr, name=name, donated=donated,
+                           platform=devices[0].platform)
+    if lowered.host_callbacks:
+        raise NotImplementedError(f"{name}: host callbacks (debug.print, pure_callback, ...) in "
+                                  "a program over several devices are not supported yet")
+    in_avals, out_avals = closed_jaxpr.in_avals, tuple(closed_jaxpr.out_avals)
+    key = (lowered.text, tuple(in_shardings), tuple(out_shardings), donated)
+    program = _programs_by_text.get(key)
+    if program is not None:
+        _programs_by_text.move_to_end(key)
+        return program
+    in_texts = [s._hlo_text(a.ndim) for s, a in zip(in_shardings, in_avals)]
+    required = list(out_shardings)
+    while True:
+        unnamed = []
+
+        def name_layouts(layouts):
+            named = []
+            for i, (sharding, layout, aval) in enumerate(zip(required, layouts, out_avals)):
+                if sharding is None:  # an input's sharding is the name JAX would give
+                    sharding = next((s for s, a in zip(in_shardings, in_avals)
+                                     if a.ndim == aval.ndim and
+                                     runtime.same_hlo_sharding(s._hlo_text(a.ndim), layout)),
+                                    None) or named_sharding_for(mesh, layout, aval.ndim)
+                    if sharding is None:
+                        unnamed.append(i)
+                        sharding = NamedSharding(mesh, PartitionSpec())
+                elif not runtime.same_hlo_sharding(sharding._hlo_text(aval.ndim), layout):
+                    raise RuntimeError(f"{name}: XLA laid result {i} out as {layout}, not as "
+                                       f"the required {sharding} (a numax bug)")
+                named.append(sharding)
+            required[:] = named
+            return named
+
+        text = annotate_main(lowered.text, in_avals, out_avals, in_texts,
+                             [s._hlo_text(a.ndim) if s is not None else None
+                              for s, a in zip(required, out_avals)], donated)
+        _checks.log_compile(name, in_avals, devices[0].platform)
+        executable = runtime.compile_spmd(text, devices, out_avals, name_layouts,
+                                          [s is None for s in required])
+        if not unnamed:
+            break
+    program = CompiledProgram(executable, out_avals, None, True, text)
+    _remember_program(key, program)
+    return program
+
+
+_placed_scalars = {}  # (id of a 0-d array, sharding) -> (the array, its placed copy)
+
+
+def place_for_program(arrays, shardings):
+    """`arrays` laid out as a partitioned program's `shardings` require: uncommitted
+    arrays are moved there; committed ones must already be laid out so. The copies of
+    0-d arrays are kept: an eager `x * 2` on a sharded x places the cached 2 each call."""
+    from numax.array import put_sharded
+    placed = []
+    for array, sharding in zip(arrays, shardings):
+        if array._sharding is not sharding and array._sharding != sharding:
+            if array._committed:
+                raise ValueError(
+                    f"Received incompatible devices or shardings for a computation: an argument "
+                    f"of type {array.aval.str_short()} is committed to {array._sharding}, but "
+                    f"the computation needs it laid out as {sharding}. Move it with "
+                    "numax.device_put(x, sharding) first.")
+            if array.aval.shape:
+                array = put_sharded(array, sharding)
+            else:
+                key = (id(array), sharding)
+                cached = _placed_scalars.get(key)
+                if cached is None:
+                    if len(_placed_scalars) > 1024:
+                        _placed_scalars.clear()
+                    cached = _placed_scalars[key] = (array, put_sharded(array, sharding))
+                array = cached[1]
+        placed.append(array)
+    return placed
+
+
+def spmd_argument_shardings(arrays, required=None):
+    """The sharding each input of a partitioned program takes: the required one where given,
+    else that of a multi-device array, else replication over the first mesh found (None
+    when no input is on several devices and none is required)."""
+    from numax.sharding import NamedSharding, PartitionSpec
+    required = required or [None] * len(arrays)
+    found = [r if r is not None else a._sharding if runtime.is_multi_device(a) else None
+             for a, r in zip(arrays, required)]
+    mesh = next((s.mesh for s in found if s is not None), None)
+    if mesh is None:
+        return None
+    return [s if s is not None else NamedSharding(mesh, PartitionSpec()) for s in found]
 
 
 _scalar_arrays = {}
@@ -150,6 +262,23 @@ def _eager_miss(primitive, params, *args):
     """Compiles (once per argument avals and device) and runs a primitive for the C++
     dispatcher; returns the result and the record for replaying such calls."""
     arrays = [to_array(x) for x in args]
+    shardings = spmd_argument_shardings(arrays)
+    if shardings is not None:  # an input lives on several devices: partition the op
+        arrays = place_for_program(arrays, shardings)
+        avals = tuple(x.aval for x in arrays)
+        key = (primitive, tuple(params.items()), avals, tuple(shardings))
+        program = _eager_cache.get(key)
+        if program is None:
+            program = _eager_cache[key] = compile_spmd_jaxpr(
+                _primitive_jaxpr(primitive, params, avals), shardings,
+                [None] * _num_results(primitive, params, avals), name=primitive.name)
+        outs = program.run(arrays)
+        result = outs if primitive.multiple_results else outs[0]
+        if config.python_dispatch or any(x is not y for x, y in zip(args, arrays)):
+            return result, None, False  # moved arguments: numax places them, not the C++
+        _, out_treedef = runtime.fastpath.flatten(result)
+        return result, runtime.fastpath.replay_record(
+            program.executable, (), [True] * len(arrays), out_treedef, shardings), False
     device = argument_device(arrays)
     target = device or runtime.default_device()
     arrays = on_device(arrays, target)
@@ -172,18 +301,28 @@ def _eager_miss(primitive, params, *args):
         program.executable, (), [True] * len(arrays), out_treedef), False
 
 
-def _compile_primitive(primitive, params, avals, device):
+def _primitive_jaxpr(primitive, params, avals):
+    """The one-equation program applying `primitive` to inputs of `avals`."""
     invars = [Var(a) for a in avals]
     out = primitive.abstract_eval(*avals, **params)
     outvars = [Var(a) for a in (out if primitive.multiple_results else [out])]
-    jaxpr = Jaxpr((), invars, outvars, [Equation(primitive, invars, params, outvars)])
+    return ClosedJaxpr(Jaxpr((), invars, outvars, [Equation(primitive, invars, params, outvars)]),
+                       ())
+
+
+def _num_results(primitive, params, avals):
+    return len(primitive.abstract_eval(*avals, **params)) if primitive.multiple_results else 1
+
+
+def _compile_primitive(primitive, params, avals, device):
     committed = device is not None
-    return compile_jaxpr(ClosedJaxpr(jaxpr, ()), device or runtime.default_device(), committed,
-                         name=primitive.name)
+    return compile_jaxpr(_primitive_jaxpr(primitive, params, avals),
+                         device or runtime.default_device(), committed, name=primitive.name)
 
 
 def clear_caches():
     _eager_cache.clear()
+    _placed_scalars.clear()
     _programs_by_text.clear()
     _eager_dispatchers.clear()
 

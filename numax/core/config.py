@@ -75,6 +75,13 @@ def _device(name, value):
     return value
 
 
+def _device_count(name, value):
+    if isinstance(value, bool) or not isinstance(value, int) or (value < 1 and value != -1):
+        raise TypeError(f"config option {name!r} takes a positive int (or -1 for the default), "
+                        f"got {value!r}")
+    return value
+
+
 _FLAGS = {f.name: f for f in (
     _Flag("jax_enable_x64", False, _bool, "64-bit default dtypes instead of 32-bit"),
     _Flag("jax_platforms", None, _optional_str,
@@ -88,6 +95,9 @@ _FLAGS = {f.name: f for f in (
           "what implicit rank promotion in numpy-style broadcasting does"),
     _Flag("jax_numpy_dtype_promotion", "standard", _choice("standard", "strict"),
           "'strict' makes implicit promotion between different dtypes an error"),
+    _Flag("jax_num_cpu_devices", -1, _device_count,
+          "number of CPU devices (-1: XLA_FLAGS' --xla_force_host_platform_device_count or 1); "
+          "only before the backend starts"),
     _Flag("jax_default_device", None, _device,
           "device (or platform name) that new arrays and uncommitted computations use"),
     _Flag("jax_debug_nans", False, _bool,
@@ -136,6 +146,7 @@ class Config:
         object.__setattr__(self, "_values", _initial_values())
         object.__setattr__(self, "_local", threading.local())
         object.__setattr__(self, "_listeners", [])
+        object.__setattr__(self, "_frozen", {})  # name -> why it can no longer change
         # Hot-path mirrors, read directly by dtype canonicalisation and the jit cache key.
         object.__setattr__(self, "x64_enabled", self._values["jax_enable_x64"])
         object.__setattr__(self, "jit_disabled", self._values["jax_disable_jit"])
@@ -154,6 +165,9 @@ class Config:
         """Sets option `name` globally, like `jax.config.update`."""
         self._check(name)
         value = _FLAGS[name].validate(name, value)
+        if name in self._frozen:
+            raise RuntimeError(f"{name} should be updated before backends are initialized, "
+                               f"i.e. before any numax operation runs: {self._frozen[name]}")
         self._values[name] = value
         self._refresh()
 
@@ -200,6 +214,11 @@ class Config:
                            self.read("jax_numpy_dtype_promotion") == "strict")
         for listener in self._listeners:
             listener()
+
+    def freeze(self, name, reason):
+        """Makes later updates of `name` an error (an option read once, e.g. at backend start)."""
+        self._check(name)
+        self._frozen[name] = reason
 
     def on_change(self, listener):
         """Registers a callable run after any option changes (caches keyed on config use it)."""

@@ -4,9 +4,9 @@ broadcast_like.
 Owns two identity primitives with all their rules. `device_put_p` is what
 `numax.device_put` binds when its argument is traced (eagerly it moves the arrays, as
 device_put does; in a compiled program numax runs on one device, so it is the identity);
-`sharding_constraint_p` is what `with_sharding_constraint` binds (on one device every
-constraint is met, so it is the identity, with the sharding kept as a parameter for the
-program's readers). Both are linear, transpose to themselves and batch elementwise. Also
+`sharding_constraint_p` is what `with_sharding_constraint` binds (its value is its input;
+a layout over several devices lowers to XLA's `@Sharding` custom call, any other
+constraint already holds). Both are linear, transpose to themselves and batch elementwise. Also
 owns `broadcast_like`, NumPy-style broadcasting of one array to another's shape.
 """
 
@@ -18,6 +18,7 @@ from numax.core.trace import Tracer
 from numax.lax._ad_rules import aval_of
 from numax.lax._rules import random_array
 from numax.lax.structural import broadcast_in_dim
+from numax.lowering.spmd import sharding_custom_call
 
 
 def _identity_examples():
@@ -52,10 +53,18 @@ device_put_p = Primitive(
 
 # ---------------------------------------------------------------- sharding constraints
 
+def _sharding_constraint_lower(ctx, x, *, sharding):
+    """A layout over several devices becomes XLA's `@Sharding` custom call; any other
+    constraint (one device, or none given) already holds."""
+    if not hasattr(sharding, "_hlo_text") or sharding.num_devices == 1:  # not a NamedSharding
+        return x
+    return sharding_custom_call(ctx, x, sharding._hlo_text(len(ctx.avals_in[0].shape)))
+
+
 sharding_constraint_p = Primitive(
     "sharding_constraint",
     abstract_eval=lambda aval, *, sharding: aval,
-    lower=lambda ctx, x, *, sharding: x,
+    lower=_sharding_constraint_lower,
     linear=True,
     transpose=lambda ct, x, *, sharding: [ct],
     batch=lambda args, dims, *, sharding: (sharding_constraint_p.bind(*args, sharding=sharding),
@@ -66,12 +75,24 @@ sharding_constraint_p = Primitive(
 
 def with_sharding_constraint(x, shardings):
     """Constrains the sharding of every array in the pytree `x` to `shardings` (one sharding
-    for all of them). numax runs on one device, where every constraint already holds: eager
-    values come back as they are, and traced ones bind sharding_constraint_p so staged
-    programs record the constraint."""
+    for all of them; a bare PartitionSpec refers to the mesh of the enclosing `with mesh:`).
+    Traced values bind sharding_constraint_p, which a program partitioned over several
+    devices lowers to a layout requirement for XLA's partitioner (a jitted function using
+    one is partitioned over the sharding's devices); concrete arrays are moved to the
+    layout, as device_put would."""
+    from numax.array import device_put
+    from numax.sharding import NamedSharding, PartitionSpec, current_mesh
+    if isinstance(shardings, PartitionSpec):
+        mesh = current_mesh()
+        if mesh is None:
+            raise ValueError(f"with_sharding_constraint: the PartitionSpec {shardings!r} needs a "
+                             "mesh: call it inside `with mesh:` or pass NamedSharding(mesh, spec)")
+        shardings = NamedSharding(mesh, shardings)
     leaves, tree = tree_flatten(x)
-    return tree_unflatten(tree, [sharding_constraint_p.bind(leaf, sharding=shardings)
-                                 if isinstance(leaf, Tracer) else leaf for leaf in leaves])
+    return tree_unflatten(tree, [
+        sharding_constraint_p.bind(leaf, sharding=shardings) if isinstance(leaf, Tracer)
+        else device_put(leaf, shardings) if isinstance(shardings, NamedSharding) else leaf
+        for leaf in leaves])
 
 
 # ---------------------------------------------------------------- broadcast_like

@@ -13,9 +13,10 @@ from numax.runtime.client import (  # noqa: F401
     default_backend, default_device, device_count, devices, get_backend, local_device_count,
     live_arrays, live_buffer_count, local_devices, process_count, process_index)
 from numax.runtime.buffers import (  # noqa: F401
-    ARRAY_TYPE, DeletedBufferError, array_device, copy_to_device, fetch, put,
-    rewrap, sharding_for, to_dlpack)
+    ARRAY_TYPE, DeletedBufferError, OneDevice, SpmdSharding, array_device, copy_to_device,
+    device_shards, fetch, is_multi_device, put, put_shards, rewrap,
+    same_hlo_sharding, sharding_for, to_dlpack)
 from numax.runtime.executable import (  # noqa: F401
-    CompileError, Executable, RuntimeFailure, compile_module, mlir_element_type)
+    CompileError, Executable, RuntimeFailure, compile_module, compile_spmd, mlir_element_type)
 from numax.runtime.callbacks import callback_target  # noqa: F401
 from numax.runtime import fastpath  # noqa: F401

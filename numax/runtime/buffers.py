@@ -19,13 +19,27 @@ _COPY = xc.HostBufferSemantics.IMMUTABLE_ONLY_DURING_CALL
 
 
 class OneDevice(xc.SingleDeviceSharding):
-    """Single-device sharding accepted by jaxlib 0.10.2 and 0.11.x alike.
+    """Single-device sharding accepted by jaxlib 0.10.2 and 0.11.x alike (numax.sharding's
+    SingleDeviceSharding: that module installs the public API on it).
 
-    There is one instance per device (`sharding_for`), so identity is equality: the C++
-    jit dispatch compares and hashes the sharding of every argument on every call, and
-    object identity keeps that out of Python."""
+    There is one instance per device (`OneDevice(device)` returns it), so identity is
+    equality: the C++ jit dispatch compares and hashes the sharding of every argument on
+    every call, and object identity keeps that out of Python."""
 
     memory_kind = None
+
+    def __new__(cls, device):
+        sharding = _shardings.get(device)
+        if sharding is None:
+            if not isinstance(device, xc.Device):
+                raise TypeError(f"SingleDeviceSharding takes a device (numax.devices()[i]), "
+                                f"got {device!r}")
+            sharding = _shardings[device] = super().__new__(cls, device)
+            xc.SingleDeviceSharding.__init__(sharding, device)
+        return sharding
+
+    def __init__(self, device):
+        pass  # initialised once, by __new__
 
     def _to_xla_hlo_sharding(self, ndim):
         return xc.HloSharding.replicate()
@@ -36,9 +50,55 @@ _shardings = {}
 
 def sharding_for(device):
     sharding = _shardings.get(device)
-    if sharding is None:
-        sharding = _shardings[device] = OneDevice(device)
-    return sharding
+    return sharding if sharding is not None else OneDevice(device)
+
+
+class SpmdSharding(xc.Sharding):
+    """A layout over several devices, as jaxlib's arrays and executables take it: the
+    devices in a fixed order (`_device_assignment`, which numbers a program's partitions)
+    and, per rank, XLA's GSPMD sharding text from the subclass's `_hlo_text(ndim)`
+    (numax.sharding.NamedSharding is the subclass)."""
+
+    memory_kind = None
+
+    def __init__(self, devices):
+        super().__init__()
+        self._device_assignment = tuple(devices)
+        self._internal_device_list = xc.DeviceList(self._device_assignment)
+
+    def _to_xla_hlo_sharding(self, ndim):
+        return xc.HloSharding.from_string(self._hlo_text(ndim))
+
+
+def same_hlo_sharding(text, other):
+    """Whether two GSPMD sharding texts describe the same layout (they may be spelled
+    differently: an iota `<=[4]` or a device list)."""
+    return xc.HloSharding.from_string(text) == xc.HloSharding.from_string(other)
+
+
+def is_multi_device(array):
+    return type(array._sharding) is not OneDevice
+
+
+def put_shards(pieces, devices, sharding, aval, committed=True):
+    """One array of `aval` laid out by `sharding` (an SpmdSharding) from the host arrays
+    `pieces`, `pieces[i]` going to `devices[i]`."""
+    # Every copying mode fails for several devices on jaxlib 0.10.2 ("bad_function_call"), so
+    # the device may alias the host memory (ZERO_COPY): give it private copies, which the
+    # array keeps alive.
+    pieces = [np.array(piece, copy=True) for piece in pieces]
+    return xc.batched_device_put(aval, sharding, pieces, list(devices), committed, False,
+                                 xc.HostBufferSemantics.ZERO_COPY, enable_x64=True)
+
+
+def device_shards(array, shard_aval):
+    """The per-device arrays of a multi-device array, in its sharding's device order, as
+    (device, single-device array with `shard_aval`) pairs."""
+    _check_alive(array)
+    return [(piece._sharding._device,
+             xc.ArrayImpl(shard_aval, sharding_for(piece._sharding._device), [piece],
+                          array._committed, True))
+            for piece in array._arrays]
 
 
 class _PutAval:
@@ -146,4 +206,5 @@ def copy_to_device(buffer, device, aval):
 
 
 __all__ = ["ARRAY_TYPE", "put", "rewrap", "array_device", "fetch", "sharding_for", "to_dlpack", "copy_to_device",
-           "DeletedBufferError", "OneDevice", "JAXLIB_VERSION"]
+           "DeletedBufferError", "OneDevice", "JAXLIB_VERSION", "SpmdSharding", "same_hlo_sharding",
+           "is_multi_device", "put_shards", "device_shards"]

@@ -50,7 +50,9 @@ _errors = {}
 
 
 def _make_cpu():
-    client = xc.make_cpu_client(asynchronous=True)
+    # -1 leaves the count to XLA_FLAGS=--xla_force_host_platform_device_count (default 1).
+    count = config.read("jax_num_cpu_devices")
+    client = xc.make_cpu_client(asynchronous=True, num_devices=None if count == -1 else count)
     return Backend("cpu", client)
 
 
@@ -168,6 +170,9 @@ def backends():
                                            f"{error}") from error
             if not made:
                 raise BackendError(f"no backend could be initialised: {_errors}")
+            config.freeze("jax_num_cpu_devices", "the CPU backend has started with "
+                          f"{len(made['cpu'].devices) if 'cpu' in made else 0} devices; set it "
+                          "right after `import numax`")
             _backends = made
     return _backends
 

