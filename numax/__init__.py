@@ -31,6 +31,9 @@ from numax.core.config import (check_tracer_leaks, checking_leaks, debug_infs, d
                                no_execution, no_tracing,
                                numpy_dtype_promotion, numpy_rank_promotion, threefry_partitionable)
 from numax.core.dtypes import float0  # noqa: F401,E402
+from numax.core.config import (transfer_guard, transfer_guard_device_to_device,  # noqa: F401,E402
+                               transfer_guard_device_to_host, transfer_guard_host_to_device)
+from numax.numpy.indexing import ds  # noqa: F401,E402
 from numax.autodiff import jacrev as jacobian  # noqa: F401,E402
 from numax._environment import (Device, clear_caches, copy_to_host_async, host_count,  # noqa: F401,E402
                                 host_id, host_ids, live_arrays, make_array_from_callback,
@@ -42,6 +45,8 @@ from numax._function_tools import (closure_convert, custom_gradient,  # noqa: F4
 from numax import custom_batching, dlpack, image, ops, typing, version  # noqa: F401,E402
 from numax import sharding  # noqa: F401,E402
 from numax.sharding import NamedSharding, PartitionSpec as P, make_mesh  # noqa: F401,E402
+from numax.lax.shard_map import shard_map  # noqa: F401,E402
+from numax.mapping import pmap  # noqa: F401,E402
 from numax import extend, interpreters  # noqa: F401,E402
 
 from numax.version import __version__  # noqa: F401,E402

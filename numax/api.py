@@ -352,8 +352,11 @@ class JitFunction:
             return None
         if any(type(x) is Array and x is not y for x, y in zip(leaves, arrays)):
             return None  # an argument was moved to the computation's device
-        if entry.in_shardings is not None and any(type(x) is not Array for x in leaves):
-            return None  # host values would need laying out over the devices, which numax does
+        if (entry.in_shardings is not None or config.transfer_guard("host_to_device")) and \
+                any(type(x) is not Array for x in leaves):
+            # host values would need laying out over the devices, or checking against the
+            # transfer guard on every call, which numax does
+            return None
         kept = set(entry.kept)
         in_shardings = None
         if entry.in_shardings is not None:  # constants are replicated over the same devices
@@ -446,7 +449,8 @@ class JitFunction:
         closed, consts, out_tree = self.trace(args, kwargs, in_tree, in_avals)
         num_consts = len(consts)
         pruned, kept = self._prune(closed, num_consts)
-        const_arrays = [c if isinstance(c, Array) else from_host(np.asarray(c)) for c in consts]
+        const_arrays = [c if isinstance(c, Array) else from_host(np.asarray(c), guard=None)
+                        for c in consts]
         donated_leaves = set(self._donated_leaves(args, kwargs))
         donated = [num_consts + position for position, i in enumerate(kept) if i in donated_leaves]
         name = f"jit_{_name(self.fun)}"
@@ -621,7 +625,7 @@ class Compiled:
     def __init__(self, lowered):
         self.lowered = lowered
         device = runtime.default_device()
-        self._consts = [(c if isinstance(c, Array) else from_host(np.asarray(c)))._buf
+        self._consts = [(c if isinstance(c, Array) else from_host(np.asarray(c), guard=None))._buf
                         for c in lowered.consts]
         self._program = compile_jaxpr(lowered.jaxpr, device)
 
@@ -720,8 +724,9 @@ def eval_shape(fun, *args, **kwargs):
 # ---------------------------------------------------------------- host transfers
 
 def device_get(tree):
-    """A pytree with every Array replaced by its NumPy value."""
-    return tree_map(lambda x: np.asarray(x) if isinstance(x, Array) else x, tree)
+    """A pytree with every Array replaced by its NumPy value (an explicit transfer, for the
+    transfer guards)."""
+    return tree_map(lambda x: x._host_value(explicit=True) if isinstance(x, Array) else x, tree)
 
 
 def block_until_ready(tree):

@@ -5,12 +5,15 @@ compiled programs and jaxlib's C++ jit dispatch produce and consume numax arrays
 Owns conversion of host values (Python scalars, lists, NumPy arrays) into device
 arrays with JAX's dtype rules (Python scalars are weakly typed; 64-bit values are
 narrowed unless x64 is on), conversion back to the host (`np.asarray`, `.item()`,
-`.tolist()`, printing, pickling by value, DLPack) and device placement. Operators and
+`.tolist()`, printing, pickling by value, DLPack) and device placement, and applies the
+transfer guards (numax.transfer_guard) to those moves. Operators and
 array methods (`+`, `.reshape`, `.sum`, indexing) are installed by numax.numpy on
 both Array and Tracer, so concrete and traced arrays share one implementation.
 An array laid out by a numax.sharding.NamedSharding is one jaxlib array over several
 devices; its host value is assembled from its shards.
 """
+
+import logging
 
 import numpy as np
 
@@ -18,7 +21,60 @@ from numax import runtime
 from numax.core import dtypes
 from numax.core.abstract import ShapedArray
 from numax.core.config import config
+from numax.core.errors import NumaxError
 from numax.core.trace import Tracer
+
+_logger = logging.getLogger("numax")
+
+
+class TransferGuardError(NumaxError, RuntimeError):
+    """A transfer that a transfer guard ('disallow' or 'disallow_explicit') forbids."""
+
+
+def guard_transfer(direction, explicit, describe):
+    """Applies this thread's transfer guard for `direction` ('host_to_device',
+    'device_to_host' or 'device_to_device') to one transfer; `describe()` says what moves.
+    Explicit transfers (device_put, device_get) are guarded only by the '*_explicit' levels.
+    Callers check `config.transfer_guards_active` first: unguarded transfers stay cheap."""
+    level = config.transfer_guard(direction)
+    if level is None or (explicit and not level.endswith("_explicit")):
+        return
+    option, direction = "jax_transfer_guard_" + direction, direction.replace("_", "-")
+    if level.startswith("log"):
+        _logger.warning("%s transfer: %s", direction, describe())
+        return
+    hint = ("it was requested explicitly, but the guard level 'disallow_explicit' forbids "
+            "explicit transfers too" if explicit else
+            "if it is intended, make it explicit with numax.device_put / numax.device_get")
+    raise TransferGuardError(f"Disallowed {direction} transfer: {describe()}. A transfer guard "
+                             f"({option}={level!r}, set by numax.transfer_guard or "
+                             f"numax.config) forbids it; {hint}")
+
+
+def guard_device_copy(array, destination, explicit):
+    """The device-to-device guard for copying `array` to `destination` (a Device or Sharding)."""
+    if config.transfer_guards_active:
+        guard_transfer("device_to_device", explicit,
+                       lambda: f"aval={array.aval!r}, sharding={array._sharding!r}, dst_sharding="
+                               f"{_as_sharding(destination)!r}")
+
+
+def _as_sharding(destination):
+    return runtime.sharding_for(destination) if isinstance(destination, runtime.DEVICE_TYPE) \
+        else destination
+
+
+# Narrow dtypes NumPy has no byte-addressed view of: fetching them converts, even on CPU.
+_SUB_BYTE_DTYPES = frozenset(("int1", "int2", "int4", "uint1", "uint2", "uint4",
+                              "float4_e2m1fn"))
+
+
+def _fetch_copies(array):
+    """Whether fetching `array` copies its data. On CPU the host reads the device memory
+    in place (as JAX does, whose device-to-host guard does not fire there) except for
+    sub-byte dtypes."""
+    platform = next(iter(array._sharding.device_set)).platform
+    return platform != "cpu" or array.aval.dtype.name in _SUB_BYTE_DTYPES
 
 
 class _ArrayAPI:
@@ -39,9 +95,13 @@ class _ArrayAPI:
     _device = property(runtime.array_device)
 
     # ------------------------------------------------------------ host access
-    def _host_value(self):
+    def _host_value(self, explicit=False):
         value = self._npy_value
         if value is None:
+            if config.transfer_guards_active and _fetch_copies(self):
+                guard_transfer("device_to_host", explicit,
+                               lambda: f"shape={self.aval.shape}, dtype={self.aval.dtype.name}, "
+                                       f"device={self.device}")
             if runtime.is_multi_device(self):
                 value = _assemble_on_host(self)
             else:
@@ -225,7 +285,7 @@ class AnyArray(metaclass=_AnyArrayMeta):
 
 
 def _rebuild(host_value, weak_type):
-    return from_host(host_value, weak_type=weak_type)
+    return from_host(host_value, weak_type=weak_type, guard="explicit")  # as device_put
 
 
 def _host_array(value, dtype=None, weak_type=None):
@@ -241,21 +301,36 @@ def _host_array(value, dtype=None, weak_type=None):
     return array, ShapedArray(array.shape, host_dtype, weak)
 
 
-def from_host(value, dtype=None, weak_type=None, device=None, committed=False):
-    """Puts a host value (scalar, nested list, NumPy array) on a device as an Array."""
+def from_host(value, dtype=None, weak_type=None, device=None, committed=False, guard="implicit"):
+    """Puts a host value (scalar, nested list, NumPy array) on a device as an Array.
+    `guard` says how the host-to-device guard sees the transfer: 'implicit', 'explicit'
+    (numax.device_put) or None (data numax itself stages, such as a program's constants)."""
     array, aval = _host_array(value, dtype, weak_type)
-    return runtime.put(array, device or runtime.default_device(), aval, committed)
+    device = device or runtime.default_device()
+    if guard and config.transfer_guards_active:
+        guard_host_to_device(aval, device, guard == "explicit")
+    return runtime.put(array, device, aval, committed)
 
 
-def put_sharded(value, sharding):
+def guard_host_to_device(aval, destination, explicit):
+    """The host-to-device guard for putting a value of `aval` on `destination`."""
+    guard_transfer("host_to_device", explicit,
+                   lambda: f"aval={aval!r}, dst_sharding={_as_sharding(destination)!r}")
+
+
+def put_sharded(value, sharding, explicit=True):
     """An Array (or host value) laid out by `sharding` (a NamedSharding), committed to it.
-    An Array's value goes through the host on the way: device_put is not a hot path."""
+    An Array's value goes through the host on the way: device_put is not a hot path.
+    `explicit`: whether the user asked for the move (device_put), for the transfer guards."""
     if isinstance(value, Array):
         if value._sharding == sharding:
             return value if value._committed else runtime.rewrap(value, value.aval, True)
-        host, aval = value._host_value(), value.aval
+        guard_device_copy(value, sharding, explicit)
+        host, aval = _unguarded_host_value(value), value.aval
     else:
         host, aval = _host_array(value)
+        if config.transfer_guards_active:
+            guard_host_to_device(aval, sharding, explicit)
     index_map = sharding.devices_indices_map(aval.shape)
     devices = sharding._device_assignment
     pieces = [host[index_map[device]] for device in devices]
@@ -278,14 +353,25 @@ def device_put(value, device=None):
         raise TypeError(f"device_put: expected a Device or a Sharding (numax.sharding."
                         f"NamedSharding), got {device!r}")
     if device is not None and isinstance(value, Array) and runtime.is_multi_device(value):
-        value = value._host_value()  # gathered on the host, then put on the one device
+        guard_device_copy(value, device, explicit=True)
+        # gathered on the host, then put on the one device
+        return from_host(_unguarded_host_value(value), device=device, committed=True,
+                         guard=None)
     if isinstance(value, Array):
         if device is None or device == value._device:
             if device is not None and not value._committed:
                 return runtime.rewrap(value, value.aval, True)
             return value
+        guard_device_copy(value, device, explicit=True)
         return runtime.copy_to_device(value, device, value.aval)
-    return from_host(value, device=device, committed=device is not None)
+    return from_host(value, device=device, committed=device is not None, guard="explicit")
+
+
+def _unguarded_host_value(array):
+    """The host value of an array that a device-to-device move passes through the host
+    for (the move itself is what the guards see)."""
+    with config.override("jax_transfer_guard_device_to_host", "allow"):
+        return array._host_value()
 
 
 def x64_enabled():

@@ -204,7 +204,8 @@ def _callback_impl(*args, callback, **params):
     """Eager: calls the host function now; results go where committed operands live."""
     device = argument_device([a for a in args if isinstance(a, Array)])
     results = callback(*[_host_array(a) for a in args])
-    return [from_host(r, dtype=r.dtype, device=device, committed=device is not None)
+    # the callback's results are numax's own transfer, not the user's: no transfer guard
+    return [from_host(r, dtype=r.dtype, device=device, committed=device is not None, guard=None)
             for r in results]
 
 

@@ -12,7 +12,7 @@ import collections
 import functools
 
 from numax import _checks, runtime
-from numax.array import Array, from_host
+from numax.array import Array, from_host, guard_device_copy, guard_host_to_device
 from numax.core.abstract import TypedScalar
 from numax.core.ir import ClosedJaxpr, Equation, Jaxpr, Var
 from numax.core.config import config
@@ -86,6 +86,9 @@ def compile_spmd_jaxpr(closed_jaxpr, in_shardings, out_shardings, donated=(),
     from numax.lowering.spmd import annotate_main
     from numax.sharding import NamedSharding, PartitionSpec, named_sharding_for
     given = [s for s in (*in_shardings, *out_shardings) if s is not None]
+    if not given:  # no input, no required output: the program's constraints say where
+        from numax.api import _constraint_sharding
+        given = [_constraint_sharding(closed_jaxpr.jaxpr)]
     devices, mesh = given[0]._device_assignment, given[0].mesh
     for sharding in given:
         if sharding.device_set != given[0].device_set:
@@ -156,14 +159,15 @@ def place_for_program(arrays, shardings):
                     f"the computation needs it laid out as {sharding}. Move it with "
                     "numax.device_put(x, sharding) first.")
             if array.aval.shape:
-                array = put_sharded(array, sharding)
+                array = put_sharded(array, sharding, explicit=False)
             else:
                 key = (id(array), sharding)
                 cached = _placed_scalars.get(key)
                 if cached is None:
                     if len(_placed_scalars) > 1024:
                         _placed_scalars.clear()
-                    cached = _placed_scalars[key] = (array, put_sharded(array, sharding))
+                    cached = _placed_scalars[key] = (array, put_sharded(array, sharding,
+                                                                         explicit=False))
                 array = cached[1]
         placed.append(array)
     return placed
@@ -193,7 +197,9 @@ def _scalar_array(scalar):
     if array is None:
         if len(_scalar_arrays) > 4096:
             _scalar_arrays.clear()
-        array = _scalar_arrays[key] = from_host(scalar.value, weak_type=scalar.aval.weak_type)
+        # guarded in to_array, on every use: the cache is numax's, the transfer the user's
+        array = _scalar_arrays[key] = from_host(scalar.value, weak_type=scalar.aval.weak_type,
+                                                guard=None)
     return array
 
 
@@ -202,6 +208,8 @@ def to_array(value):
     if isinstance(value, Array):
         return value
     if type(value) is TypedScalar:
+        if config.transfer_guards_active:
+            guard_host_to_device(value.aval, runtime.default_device(), explicit=False)
         return _scalar_array(value)
     if isinstance(value, Tracer):
         raise_escaped(value)
@@ -227,9 +235,12 @@ def argument_device(arrays):
 def on_device(arrays, device):
     """`arrays` with the uncommitted ones that live elsewhere copied to `device` (where
     the computation runs; committed arrays are there already)."""
-    return [a if a._committed or a._device == device else
-            runtime.rewrap(runtime.copy_to_device(a, device, a.aval), a.aval, False)
-            for a in arrays]
+    return [a if a._committed or a._device == device else _moved(a, device) for a in arrays]
+
+
+def _moved(array, device):
+    guard_device_copy(array, device, explicit=False)
+    return runtime.rewrap(runtime.copy_to_device(array, device, array.aval), array.aval, False)
 
 
 _eager_cache = {}
@@ -262,8 +273,8 @@ def _eager_miss(primitive, params, *args):
     """Compiles (once per argument avals and device) and runs a primitive for the C++
     dispatcher; returns the result and the record for replaying such calls."""
     arrays = [to_array(x) for x in args]
-    shardings = spmd_argument_shardings(arrays)
-    if shardings is not None:  # an input lives on several devices: partition the op
+    shardings = spmd_argument_shardings(arrays) or _sub_program_shardings(params, len(arrays))
+    if shardings is not None:  # inputs or a sub-program's values on several devices: partition
         arrays = place_for_program(arrays, shardings)
         avals = tuple(x.aval for x in arrays)
         key = (primitive, tuple(params.items()), avals, tuple(shardings))
@@ -299,6 +310,21 @@ def _eager_miss(primitive, params, *args):
     _, out_treedef = runtime.fastpath.flatten(result)
     return result, runtime.fastpath.replay_record(
         program.executable, (), [True] * len(arrays), out_treedef), False
+
+
+def _sub_program_shardings(params, count):
+    """Replicated shardings for `count` inputs when a sub-program in `params` (a staged jit
+    call's body, say) constrains a value to a layout over several devices (as shard_map
+    does to its traced arguments): such a program must be partitioned over those devices,
+    whatever its inputs. Else None."""
+    from numax.api import _constraint_sharding
+    from numax.sharding import PartitionSpec
+    for value in params.values():
+        if isinstance(value, ClosedJaxpr):
+            anchor = _constraint_sharding(value.jaxpr)
+            if anchor is not None and anchor.num_devices > 1:
+                return [anchor.with_spec(PartitionSpec())] * count
+    return None
 
 
 def _primitive_jaxpr(primitive, params, avals):

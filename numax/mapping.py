@@ -1,33 +1,44 @@
-"""`numax.vmap`: in_axes/out_axes handling and the errors JAX users expect.
+"""`numax.vmap` and `numax.pmap`: in_axes/out_axes handling and the errors JAX users
+expect.
 
-Owns the public signature (in_axes and out_axes as ints, negative ints, None, pytree
+Owns vmap's public signature (in_axes and out_axes as ints, negative ints, None, pytree
 prefixes; axis_size; axis_name), the checks on mapped sizes and axes, and moving
 batch dimensions to where out_axes asks. The interpreter is transforms/batching.py.
+
+Also owns pmap's signature and its translation to shard_map (lax/shard_map.py): the size
+N of the mapped axis picks the first N devices (or `devices`) as a one-axis mesh named
+`axis_name`; each argument's `in_axes` axis is moved to the front, split over the mesh
+and squeezed away inside, and each result gets a leading axis of size 1 there that
+`out_axes` places in the assembled global value. The whole call is one jitted program
+(static and donated arguments are jit's); its results are Arrays laid out over the
+devices along that axis.
 """
 
 import functools
+
+import numpy as np
 
 from numax.core.pytree import tree_flatten, tree_structure, tree_unflatten
 from numax.transforms import batching
 from numax.transforms.ad import get_aval
 
 
-def _broadcast_prefix(prefix, tree, what):
-    """One axis spec per leaf of `tree`, from a pytree prefix of specs."""
+def _broadcast_prefix(prefix, tree, what, api="vmap"):
+    """One axis spec per leaf of `tree`, from a pytree prefix of specs (errors name `api`)."""
     leaves_tree = tree_structure(tree)
     if prefix is None or isinstance(prefix, int):
         return [prefix] * leaves_tree.num_leaves
     try:
         per_subtree = tree_structure(prefix, is_leaf=lambda x: x is None).flatten_up_to(tree)
     except (ValueError, TypeError) as error:
-        raise ValueError(f"vmap {what} specification must be a tree prefix of the corresponding "
+        raise ValueError(f"{api} {what} specification must be a tree prefix of the corresponding "
                          f"value, got specification {prefix} for value tree {leaves_tree}. "
                          f"({error})") from None
     specs = tree_flatten(prefix, is_leaf=lambda x: x is None)[0]
     out = []
     for spec, subtree in zip(specs, per_subtree):
         if spec is not None and not isinstance(spec, int):
-            raise TypeError(f"vmap {what} must be ints, None, or pytrees of them; got {spec!r}")
+            raise TypeError(f"{api} {what} must be ints, None, or pytrees of them; got {spec!r}")
         out += [spec] * tree_structure(subtree).num_leaves
     return out
 
@@ -121,3 +132,104 @@ def _place(out, dim, spec, size):
         dims = tuple(i for i in range(ndim) if i != spec)
         return lax.broadcast_in_dim(out, shape, dims)
     return batching.move_axis(out, dim, spec)
+
+
+_DEFAULT_AXIS_NAME = "_internal_pmap_axis_name"  # what JAX names an anonymous pmap axis
+
+
+def _as_tuple(argnums):
+    return (argnums,) if isinstance(argnums, int) else tuple(argnums)
+
+
+def pmap(fun, axis_name=None, *, in_axes=0, out_axes=0, static_broadcasted_argnums=(),
+         devices=None, backend=None, axis_size=None, donate_argnums=()):
+    """Runs `fun` on N devices at once, device i getting slice i of every mapped argument
+    along its `in_axes` axis (None: the whole argument on every device); collectives
+    inside name `axis_name`.
+
+    >>> import numax, numpy as np
+    >>> numax.pmap(lambda x: x * 2)(np.arange(1.0))
+    Array([0.], dtype=float32)
+    """
+    from numax import api, devices as all_devices
+    from numax import lax
+    from numax.sharding import Mesh, PartitionSpec
+    from numax.lax.shard_map import shard_map
+    if backend is not None and devices is None:
+        devices = all_devices(backend)
+    name = _DEFAULT_AXIS_NAME if axis_name is None else axis_name
+    static = _as_tuple(static_broadcasted_argnums)
+
+    def run(*args, **kwargs):
+        dynamic = tuple(a for i, a in enumerate(args) if i not in static)
+        axes = in_axes
+        if isinstance(in_axes, (tuple, list)):
+            if len(in_axes) != len(args):
+                raise ValueError(f"pmap in_axes {in_axes!r} has {len(in_axes)} entries but "
+                                 f"{len(args)} positional arguments were given")
+            axes = tuple(a for i, a in enumerate(in_axes) if i not in static)
+        leaves, in_tree = tree_flatten((dynamic, kwargs))
+        leaf_axes = (_broadcast_prefix(axes, dynamic, "in_axes", "pmap")
+                     + [0] * len(tree_flatten(kwargs)[0]))
+        for x, a in zip(leaves, leaf_axes):
+            if a is not None and not -np.ndim(x) <= a < np.ndim(x):
+                raise ValueError(f"pmap in_axes {a} is out of range for an argument of shape "
+                                 f"{np.shape(x)}; use None for an argument that is not mapped")
+        leaf_axes = [None if a is None else a % np.ndim(x) for x, a in zip(leaves, leaf_axes)]
+        sizes = {np.shape(x)[a] for x, a in zip(leaves, leaf_axes) if a is not None}
+        if len(sizes) > 1:
+            raise ValueError(f"pmap got inconsistent sizes for the mapped axes of its "
+                             f"arguments: {sorted(sizes)}; every argument mapped by in_axes "
+                             "must have the same size along its mapped axis")
+        size = sizes.pop() if sizes else axis_size
+        if size is None:
+            raise ValueError("pmap with no mapped argument (all in_axes None) needs axis_size")
+        available = list(devices) if devices is not None else all_devices()
+        if size > len(available):
+            raise ValueError(
+                f"pmap: the mapped axis has size {size}, which needs {size} devices, but only "
+                f"{len(available)} are available (numax.devices(); set "
+                "numax.config.update('jax_num_cpu_devices', N) at startup for more CPU devices)")
+        mesh = Mesh(np.array(available[:size], dtype=object), (name,))
+        moved = [x if a in (None, 0) else lax.transpose(x, _axis_to_front(np.ndim(x), a))
+                 for x, a in zip(leaves, leaf_axes)]
+        out_store = {}
+        out_specs = []  # filled in while shard_map traces per_device, before it reads them
+
+        def per_device(*pieces):
+            pieces = [lax.squeeze(p, (0,)) if a is not None else p
+                      for p, a in zip(pieces, leaf_axes)]
+            dyn_args, dyn_kwargs = tree_unflatten(in_tree, pieces)
+            dyn_iter = iter(dyn_args)
+            full = [args[i] if i in static else next(dyn_iter) for i in range(len(args))]
+            out_leaves, out_store["tree"] = tree_flatten(fun(*full, **dyn_kwargs))
+            out_store["axes"] = _broadcast_prefix(out_axes, tree_unflatten(
+                out_store["tree"], out_leaves), "out_axes", "pmap")
+            out_specs[:] = [PartitionSpec(name) if a is not None else PartitionSpec()
+                            for a in out_store["axes"]]
+            return [lax.expand_dims(o, (0,)) if a is not None else o
+                    for o, a in zip(out_leaves, out_store["axes"])]
+
+        per_device.__name__ = f"pmap({getattr(fun, '__name__', type(fun).__name__)})"
+        in_specs = tuple(PartitionSpec(name) if a is not None else PartitionSpec()
+                         for a in leaf_axes)
+        outs = shard_map(per_device, mesh=mesh, in_specs=in_specs,
+                         out_specs=out_specs)(*moved)
+        results = [o if a in (None, 0) else lax.transpose(o, _front_to_axis(np.ndim(o), a))
+                   for o, a in zip(outs, out_store["axes"])]
+        return tree_unflatten(out_store["tree"], results)
+
+    return api.jit(run, static_argnums=static, donate_argnums=_as_tuple(donate_argnums))
+
+
+def _axis_to_front(ndim, axis):
+    """The permutation moving `axis` to the front."""
+    return (axis,) + tuple(i for i in range(ndim) if i != axis)
+
+
+def _front_to_axis(ndim, axis):
+    """The permutation moving the front axis to `axis`."""
+    axis %= ndim
+    order = list(range(1, ndim))
+    order.insert(axis, 0)
+    return tuple(order)

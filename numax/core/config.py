@@ -2,7 +2,8 @@
 
 Owns the options whose value changes what a program means (x64 mode, platforms,
 disable_jit, default matmul precision, promotion rules, default device), the debugging
-options (NaN/inf checks, compile logging, leak and type checks), and the `with` blocks
+options (NaN/inf checks, compile logging, leak and type checks, transfer guards, which
+numax/array.py applies where it moves data), and the `with` blocks
 that set them for a thread. A flag is read only where it changes meaning: dtype
 canonicalisation and the jit cache key read `x64_enabled`; the debugging checks live
 in numax/_checks.py; nothing is threaded through the IR. Unknown names are errors.
@@ -75,6 +76,16 @@ def _device(name, value):
     return value
 
 
+TRANSFER_GUARD_LEVELS = ("allow", "log", "disallow", "log_explicit", "disallow_explicit")
+
+
+def _transfer_guard_level(name, value):
+    if value is not None and value not in TRANSFER_GUARD_LEVELS:
+        raise ValueError(f"config option {name!r} takes None or one of {TRANSFER_GUARD_LEVELS}, "
+                         f"got {value!r}")
+    return value
+
+
 def _device_count(name, value):
     if isinstance(value, bool) or not isinstance(value, int) or (value < 1 and value != -1):
         raise TypeError(f"config option {name!r} takes a positive int (or -1 for the default), "
@@ -118,6 +129,16 @@ _FLAGS = {f.name: f for f in (
           "threefry random bits that do not depend on how the computation is sharded"),
     _Flag("jax_legacy_prng_key", "allow", _choice("allow", "warn", "error"),
           "what passing a raw uint32 key (not a numax.random.key) to a random function does"),
+    _Flag("jax_transfer_guard", None, _transfer_guard_level,
+          "what host-to-device, device-to-host and device-to-device transfers do (setting it "
+          "sets the three options below): 'allow', 'log' or 'disallow' implicit transfers, "
+          "'log_explicit' or 'disallow_explicit' all of them"),
+    _Flag("jax_transfer_guard_host_to_device", None, _transfer_guard_level,
+          "the transfer guard level for host values put on a device"),
+    _Flag("jax_transfer_guard_device_to_host", None, _transfer_guard_level,
+          "the transfer guard level for array values fetched to the host"),
+    _Flag("jax_transfer_guard_device_to_device", None, _transfer_guard_level,
+          "the transfer guard level for arrays copied to another device"),
     _Flag("jax_default_prng_impl", "threefry2x32",
           _only("threefry2x32", "numax implements only the threefry2x32 PRNG"),
           "the PRNG implementation behind numax.random keys"),
@@ -126,6 +147,11 @@ _FLAGS = {f.name: f for f in (
 # Options that force every jitted or eager call through Python (whose checks they need);
 # the C++ dispatch keys on them, so calls made while they are off stay on the fast path.
 _PYTHON_DISPATCH_FLAGS = ("jax_debug_nans", "jax_debug_infs", "jax_no_execution")
+
+_TRANSFER_DIRECTIONS = ("host_to_device", "device_to_host", "device_to_device")
+_TRANSFER_GUARD_FLAGS = tuple(f"jax_transfer_guard_{d}" for d in _TRANSFER_DIRECTIONS)
+# Setting the option on the left (globally or in a `with` block) sets those on the right.
+_SETS_ALSO = {"jax_transfer_guard": _TRANSFER_GUARD_FLAGS}
 
 
 def _initial_values():
@@ -153,6 +179,10 @@ class Config:
         object.__setattr__(self, "python_dispatch", False)
         object.__setattr__(self, "default_device", None)
         object.__setattr__(self, "strict_dtype_promotion", False)
+        # Whether any thread may have a transfer guard set: transfers check it before
+        # looking up their own thread's level (transfer_guard below).
+        object.__setattr__(self, "transfer_guards_active", False)
+        object.__setattr__(self, "_guard_blocks", [0, threading.Lock()])  # open `with` blocks
 
     def _check(self, name):
         if name not in _FLAGS:
@@ -169,6 +199,8 @@ class Config:
             raise RuntimeError(f"{name} should be updated before backends are initialized, "
                                f"i.e. before any numax operation runs: {self._frozen[name]}")
         self._values[name] = value
+        for implied in _SETS_ALSO.get(name, ()):
+            self._values[implied] = value
         self._refresh()
 
     def read(self, name):
@@ -186,8 +218,17 @@ class Config:
 
     def dispatch_key(self):
         """What the C++ dispatch keys on: the semantic options, plus the options under
-        which calls must run through Python."""
-        return self.semantic_key() + (self.python_dispatch,)
+        which calls must run through Python (and the host-to-device guard: numax, not the
+        C++, puts a call's host arguments on the device and checks the guard)."""
+        return self.semantic_key() + (self.python_dispatch, self.transfer_guard("host_to_device"))
+
+    def transfer_guard(self, direction):
+        """This thread's guard level for `direction` ('host_to_device', 'device_to_host' or
+        'device_to_device'), or None where its transfers are allowed."""
+        if not self.transfer_guards_active:
+            return None
+        level = self.read(f"jax_transfer_guard_{direction}")
+        return None if level == "allow" else level
 
     def global_value(self, name):
         return self._values[name]
@@ -212,6 +253,8 @@ class Config:
         object.__setattr__(self, "default_device", self.read("jax_default_device"))
         object.__setattr__(self, "strict_dtype_promotion",
                            self.read("jax_numpy_dtype_promotion") == "strict")
+        object.__setattr__(self, "transfer_guards_active", self._guard_blocks[0] > 0 or any(
+            self._values[name] not in (None, "allow") for name in _TRANSFER_GUARD_FLAGS))
         for listener in self._listeners:
             listener()
 
@@ -229,12 +272,23 @@ class Config:
         """Sets `name` for the current thread inside a `with` block."""
         self._check(name)
         value = _FLAGS[name].validate(name, value)
+        with contextlib.ExitStack() as implied:
+            for implied_name in _SETS_ALSO.get(name, ()):
+                implied.enter_context(self.override(implied_name, value))
+            with self._override_one(name, value):
+                yield
+
+    @contextlib.contextmanager
+    def _override_one(self, name, value):
         overrides = getattr(self._local, "overrides", None)
         if overrides is None:
             overrides = self._local.overrides = {}
         missing = object()
         previous = overrides.get(name, missing)
         overrides[name] = value
+        counted = name in _TRANSFER_GUARD_FLAGS  # blocks in other threads count too
+        if counted:
+            self._count_guard_block(1)
         self._refresh()
         try:
             yield
@@ -243,7 +297,13 @@ class Config:
                 del overrides[name]
             else:
                 overrides[name] = previous
+            if counted:
+                self._count_guard_block(-1)
             self._refresh()
+
+    def _count_guard_block(self, change):
+        with self._guard_blocks[1]:
+            self._guard_blocks[0] += change
 
     def values(self):
         return {name: self.read(name) for name in _FLAGS}
@@ -303,6 +363,26 @@ legacy_prng_key = _context(
     "`with legacy_prng_key('error'):` raw uint32 keys given to numax.random raise ('warn': warn).")
 default_prng_impl = _context(
     "jax_default_prng_impl", "Only 'threefry2x32' is implemented; other names raise.")
+
+
+def transfer_guard(new_val):
+    """`with transfer_guard(level):` guards every transfer direction in the block: 'log' or
+    'disallow' implicit transfers (host values given to computations, printing an array,
+    np.asarray, copies to another device), 'log_explicit' or 'disallow_explicit' also
+    numax.device_put / numax.device_get; 'allow' lifts a guard. Disallowed transfers raise
+    numax.errors.JaxRuntimeError; logged ones are WARNINGs of the 'numax' logger."""
+    return config.override("jax_transfer_guard", new_val)
+
+
+transfer_guard_host_to_device = _context(
+    "jax_transfer_guard_host_to_device",
+    "`with transfer_guard_host_to_device(level):` guards putting host values on devices.")
+transfer_guard_device_to_host = _context(
+    "jax_transfer_guard_device_to_host",
+    "`with transfer_guard_device_to_host(level):` guards fetching array values to the host.")
+transfer_guard_device_to_device = _context(
+    "jax_transfer_guard_device_to_device",
+    "`with transfer_guard_device_to_device(level):` guards copying arrays between devices.")
 
 
 def default_device(device):

@@ -5,15 +5,23 @@ A collective names the axes it reduces or exchanges over (`axis_name`). Under
 `vmap(..., axis_name=name)` the batching trace that owns the name applies the
 collective's batch rule even when the operand is not batched there (a value the same
 for every element still has one copy per element); other traces pass the collective to
-their parent. With no transformation binding the name, it is an error. Multi-device
-execution (pmap/shard_map) will give the same primitives their SPMD lowerings.
+their parent. With no transformation binding the name, it is an error. Inside the body
+of `shard_map` (and `pmap`, built on it) the names are mesh axes: the collectives lower to
+StableHLO collectives between the partitions of the manual region that differ only along
+the named axes (lowering/spmd.py says which those are), and `bound_mesh_axes` tells the
+tracing of such a body which names are bound and how large they are.
 """
+
+import contextlib
+import threading
+
 
 import numpy as np
 
 from numax.core.abstract import ShapedArray
 from numax.core.errors import NumaxError
 from numax.core.primitive import Primitive
+from numax.lowering.builder import array_attribute
 from numax.lax._ad_rules import Zero, aval_of, is_zero
 from numax.transforms.batching import move_axis, to_front
 
@@ -22,10 +30,45 @@ class UnboundAxisNameError(NumaxError, NameError):
     """A collective named an axis that no enclosing vmap (or pmap) binds."""
 
 
+_mesh_axes = threading.local()  # the axis sizes of the shard_map bodies being traced
+
+
+@contextlib.contextmanager
+def bound_mesh_axes(sizes):
+    """While a shard_map body is traced, the names in `sizes` ({name: size}) are bound."""
+    stack = _mesh_axes.__dict__.setdefault("stack", [])
+    stack.append(dict(sizes))
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
+def _bound_size(axis_name):
+    """The size of the named axis that an enclosing vmap or shard_map body binds, or None."""
+    from numax.core.trace import _state
+    trace = _state.trace
+    while trace is not None:
+        if getattr(trace, "axis_name", None) == axis_name:
+            return trace.axis_size
+        trace = trace.parent
+    for sizes in reversed(getattr(_mesh_axes, "stack", ())):
+        if axis_name in sizes:
+            return sizes[axis_name]
+    return None
+
+
+def _check_bound(axes):
+    for axis in axes:
+        if _bound_size(axis) is None:
+            _unbound(axes=(axis,))
+
+
 def _unbound(*args, axes, **params):
     raise UnboundAxisNameError(f"unbound axis name: {axes[0]}. A collective must run inside a "
                                f"transformation that binds that name, e.g. "
-                               f"numax.vmap(f, axis_name={axes[0]!r})")
+                               f"numax.vmap(f, axis_name={axes[0]!r}), numax.pmap or "
+                               "numax.shard_map over a mesh with that axis")
 
 
 def _names(axis_name):
@@ -106,16 +149,19 @@ pmin_p.jvp = _extremum_jvp(pmin_p)
 def psum(x, axis_name):
     """Sum of `x` over the named axis (every element gets the total)."""
     from numax.core.pytree import tree_map
+    _check_bound(_names(axis_name))
     return tree_map(lambda leaf: psum_p.bind(leaf, axes=_names(axis_name)), x)
 
 
 def pmax(x, axis_name):
     from numax.core.pytree import tree_map
+    _check_bound(_names(axis_name))
     return tree_map(lambda leaf: pmax_p.bind(leaf, axes=_names(axis_name)), x)
 
 
 def pmin(x, axis_name):
     from numax.core.pytree import tree_map
+    _check_bound(_names(axis_name))
     return tree_map(lambda leaf: pmin_p.bind(leaf, axes=_names(axis_name)), x)
 
 
@@ -142,8 +188,10 @@ axis_index_p = _collective("axis_index", lambda *, axes: ShapedArray((), np.dtyp
 
 
 def axis_index(axis_name):
-    """This element's position along the named axis."""
-    return axis_index_p.bind(axes=(axis_name,))
+    """This element's position along the named axis (a tuple of names: the position
+    along all of them, the first most major)."""
+    _check_bound(_names(axis_name))
+    return axis_index_p.bind(axes=_names(axis_name))
 
 
 # ---------------------------------------------------------------- all_gather, psum_scatter
@@ -225,13 +273,10 @@ psum_scatter_p = _collective("psum_scatter", _psum_scatter_abstract, _psum_scatt
 
 
 def _axis_size(axis_name):
-    from numax.core.trace import _state
-    trace = _state.trace
-    while trace is not None:
-        if getattr(trace, "axis_name", None) == axis_name:
-            return trace.axis_size
-        trace = trace.parent
-    raise UnboundAxisNameError(f"unbound axis name: {axis_name}")
+    size = _bound_size(axis_name)
+    if size is None:
+        _unbound(axes=(axis_name,))
+    return size
 
 
 def all_gather(x, axis_name, *, axis=0, tiled=False):
@@ -301,11 +346,92 @@ def ppermute(x, axis_name, perm):
     """Sends element `source`'s value to `destination` for each (source, destination) pair;
     elements that receive nothing get zeros."""
     from numax.core.pytree import tree_map
+    _check_bound((axis_name,))
     perm = tuple((int(s), int(d)) for s, d in perm)
     destinations = [d for _, d in perm]
     if len(set(destinations)) != len(destinations) or len({s for s, _ in perm}) != len(perm):
         raise ValueError(f"ppermute: perm {perm} must not repeat a source or a destination")
     return tree_map(lambda leaf: ppermute_p.bind(leaf, axes=(axis_name,), perm=perm), x)
+
+
+# ---------------------------------------------------------------- lowerings in manual regions
+
+def _all_reduce_lower(collective, hlo):
+    def lower(ctx, x, *, axes):
+        from numax.lax.reductions import binary_region
+        from numax.lowering.spmd import channel_attributes, manual_axes
+        groups = manual_axes(collective, axes).groups(axes)
+        return ctx.op("stablehlo.all_reduce", [x], attributes=channel_attributes(ctx, groups),
+                      regions=[binary_region(ctx, hlo, ctx.avals_in[0].dtype)])
+    lower.__name__ = f"{collective}_lower"
+    return lower
+
+
+psum_p.lower = _all_reduce_lower("psum", "stablehlo.add")
+pmax_p.lower = _all_reduce_lower("pmax", "stablehlo.maximum")
+pmin_p.lower = _all_reduce_lower("pmin", "stablehlo.minimum")
+
+
+def _axis_index_lower(ctx, *, axes):
+    """The partition id, looked up in the table of each partition's position."""
+    from numax.lowering.spmd import manual_axes
+    table = manual_axes("axis_index", axes).index_table(axes)
+    scalar = ShapedArray((), np.dtype(np.uint32))
+    partition = ctx.op("stablehlo.partition_id", [], ctx.type(scalar))
+    position = ctx.op("stablehlo.convert", [partition], ctx.type(ctx.aval_out))
+    picked = ctx.op("stablehlo.dynamic_slice", [ctx.constant(table, np.int32, table.shape),
+                                                position],
+                    ctx.type(ShapedArray((1,), np.dtype(np.int32))),
+                    {"slice_sizes": array_attribute([1])})
+    return ctx.op("stablehlo.reshape", [picked])
+
+
+axis_index_p.lower = _axis_index_lower
+
+
+def _all_gather_lower(ctx, x, *, axes, axis, tiled, size):
+    from numax.lowering.spmd import channel_attributes, manual_axes
+    groups = manual_axes("all_gather", axes).groups(axes)
+    if not tiled:  # gather pieces with a new axis of size 1 along it
+        shape = list(ctx.avals_in[0].shape)
+        x = ctx.op("stablehlo.reshape", [x], ctx.type(ctx.avals_in[0].update(
+            shape=tuple(shape[:axis] + [1] + shape[axis:]))))
+    return ctx.op("stablehlo.all_gather", [x], attributes={
+        "all_gather_dim": f"{axis} : i64", **channel_attributes(ctx, groups)})
+
+
+all_gather_p.lower = _all_gather_lower
+
+
+def _psum_scatter_lower(ctx, x, *, axes, scatter_dimension, tiled, size):
+    from numax.lax.reductions import binary_region
+    from numax.lowering.spmd import channel_attributes, manual_axes
+    groups = manual_axes("psum_scatter", axes).groups(axes)
+    shape = list(ctx.avals_in[0].shape)
+    shape[scatter_dimension] //= size
+    scattered = ctx.op("stablehlo.reduce_scatter", [x],
+                       ctx.type(ctx.avals_in[0].update(shape=tuple(shape))),
+                       attributes={"scatter_dimension": f"{scatter_dimension} : i64",
+                                   **channel_attributes(ctx, groups)},
+                       regions=[binary_region(ctx, "stablehlo.add", ctx.avals_in[0].dtype)])
+    return scattered if tiled else ctx.op("stablehlo.reshape", [scattered])
+
+
+psum_scatter_p.lower = _psum_scatter_lower
+
+
+def _ppermute_lower(ctx, x, *, axes, perm):
+    """Each group along the axis exchanges as `perm` says (positions become partitions)."""
+    from numax.lowering.builder import dense_i64
+    from numax.lowering.spmd import channel_attributes, manual_axes
+    groups = manual_axes("ppermute", axes).groups(axes)
+    pairs = [(group[s], group[d]) for group in groups for s, d in perm]
+    attributes = {"source_target_pairs": dense_i64(pairs, (len(pairs), 2)),
+                  **channel_attributes(ctx)}
+    return ctx.op("stablehlo.collective_permute", [x], attributes=attributes)
+
+
+ppermute_p.lower = _ppermute_lower
 
 
 __all__ = ["psum", "pmean", "pmax", "pmin", "all_gather", "psum_scatter", "ppermute",

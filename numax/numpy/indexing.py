@@ -11,6 +11,11 @@ Owns the translation of a NumPy index expression into lax ops:
   separates them), and in front otherwise, exactly as in NumPy. Integers are advanced indices
   when any array is present. A boolean mask must be concrete: it is converted with
   `nonzero`; a traced mask is a NonConcreteBooleanIndexError naming the fixes.
+- `numax.ds(start, size, stride)` (a `Slice`) selects `size` elements from a start that may
+  be traced. Reading, a stride of 1 is a `dynamic_slice` (a negative start counts from the
+  end; the window is clamped into range) and a larger stride a gather of
+  `start + stride * iota` with each index clamped. Writing, it is a scatter window (or
+  one index per element) whose out-of-range part drops the update, as in JAX.
 - `IndexPlan` is the layout shared with scatters: which operand axes are indexed,
   the index array, the dimension numbers and the shape of `x[index]`.
 
@@ -45,6 +50,117 @@ class NonConcreteBooleanIndexError(NumaxError, IndexError):
             "x[numax.numpy.nonzero(mask, size=n, fill_value=...)].")
 
 
+# ---------------------------------------------------------------- dynamic slices
+
+class Slice:
+    """What `numax.ds` returns: `size` elements of an axis from `start` (a static int or a
+    traced integer scalar), every `stride`-th. `size` and `stride` are static."""
+
+    __slots__ = ("start", "size", "stride")
+    __hash__ = None  # mutable and compared by value, like a dataclass
+
+    def __init__(self, start, size, stride=1):
+        if isinstance(stride, (int, np.integer)) and stride < 0:
+            raise ValueError("`stride` must be >= 0.")
+        self.start, self.size, self.stride = start, size, stride
+
+    @classmethod
+    def from_slice(cls, item, size):
+        """The Slice selecting what the builtin slice `item` selects on an axis of `size`."""
+        start, stop, step = item.indices(size)
+        return cls(start, len(range(start, stop, step)), step)
+
+    @property
+    def is_dynamic_start(self):
+        return not isinstance(self.start, (int, np.integer))
+
+    @property
+    def is_dynamic_size(self):
+        return not isinstance(self.size, (int, np.integer))
+
+    def __eq__(self, other):
+        if not isinstance(other, Slice):
+            return NotImplemented
+        return (self.start, self.size, self.stride) == (other.start, other.size, other.stride)
+
+    def __repr__(self):
+        return f"Slice(start={self.start!r}, size={self.size!r}, stride={self.stride!r})"
+
+
+def ds(start, size=None, stride=None):
+    """An index selecting `size` elements from `start` (which may be traced), every
+    `stride`-th; `ds(n)` is `ds(0, n)`. Unlike a builtin slice, its start may be a traced
+    value under jit; its size must be static.
+
+    >>> import numax, numax.numpy as jnp
+    >>> numax.jit(lambda x, i: x[numax.ds(i, 2)])(jnp.arange(5), 3)
+    Array([3, 4], dtype=int32)
+    """
+    if size is None:
+        start, size = 0, start
+    return Slice(start, size, 1 if stride is None else stride)
+
+
+def _checked_dslice(item):
+    """A Slice with a static int size and stride and an int or integer-scalar start."""
+    try:
+        size, stride = operator.index(item.size), operator.index(item.stride)
+    except TypeError:
+        raise TypeError(f"numax.ds: the size and stride must be static integers, got {item!r}; "
+                        "a size that depends on a traced value would give an array of unknown "
+                        "shape (mark the argument static with jit's static_argnums)") from None
+    start = item.start
+    if isinstance(start, (np.ndarray, np.generic)) and np.ndim(start) == 0 and \
+            start.dtype.kind in "iu":
+        start = int(start)
+    if isinstance(start, (Array, Tracer)):
+        if np.ndim(start) != 0 or not dtypes.is_integer(start.dtype):
+            raise TypeError(f"numax.ds: the start must be an integer scalar, got {start!r}")
+    elif not isinstance(start, int) or isinstance(start, bool):
+        raise TypeError(f"numax.ds: the start must be an integer (or traced integer scalar), "
+                        f"got {start!r}")
+    return Slice(start, size, stride)
+
+
+def _start_index(start):
+    """A ds start as a device scalar in the default integer type (static ints stay ints)."""
+    if _is_host(start):
+        return start
+    return _widen(start, dtypes.default_int_dtype())
+
+
+def _strided_positions(start, stride, size):
+    """start + stride * arange(size) in the default integer type (host or device)."""
+    offsets = (stride * np.arange(size)).astype(dtypes.default_int_dtype())
+    if _is_host(start):
+        return start + offsets
+    start = _start_index(start)
+    return lax.add(lax.broadcast_in_dim(start, (size,), ()), offsets)
+
+
+def _apply_dynamic_slices(x, entries, mode):
+    """x with each ds index applied along its axis (JAX's reading rules), the entry
+    replaced by a full slice; the rest of the index then applies as usual."""
+    if not _has_kind(entries, ("dslice",)):
+        return x, entries
+    if mode not in (None, "clip", "promise_in_bounds"):
+        raise NotImplementedError(f"reading a numax.ds index with mode={mode!r} is not "
+                                  "supported: ds reads clamp into range; use mode='clip' or an "
+                                  "integer index array")
+    out, axis = [], 0
+    for kind, value in entries:
+        if kind == "dslice":
+            if value.stride == 1:
+                x = lax.dynamic_slice_in_dim(x, _start_index(value.start), value.size, axis)
+            else:  # take's 'clip' clamps each index, negative ones to 0
+                x = take(x, _strided_positions(value.start, value.stride, value.size),
+                         axis=axis, mode="clip")
+            kind, value = "slice", slice(None)
+        out.append((kind, value))
+        axis += _consumed(kind, value)
+    return x, out
+
+
 # ---------------------------------------------------------------- parsing
 
 def _slice_bound(value):
@@ -61,8 +177,9 @@ def _slice_bound(value):
 
 
 def _classify(item):
-    """(kind, value): kind is 'none', 'ellipsis', 'slice', 'int' (a static int or a traced
-    integer scalar), 'array' (integers, rank >= 1) or 'mask' (a concrete boolean array)."""
+    """(kind, value): kind is 'none', 'ellipsis', 'slice', 'dslice' (a numax.ds Slice), 'int'
+    (a static int or a traced integer scalar), 'array' (integers, rank >= 1) or 'mask' (a
+    concrete boolean array)."""
     if item is None:
         return "none", None
     if item is Ellipsis:
@@ -70,6 +187,8 @@ def _classify(item):
     if isinstance(item, slice):
         return "slice", slice(_slice_bound(item.start), _slice_bound(item.stop),
                               _slice_bound(item.step))
+    if isinstance(item, Slice):
+        return "dslice", _checked_dslice(item)
     if isinstance(item, (bool, np.bool_)):
         return "mask", np.asarray(item)
     if isinstance(item, (int, np.integer)):
@@ -104,7 +223,7 @@ def _contains_arrays(seq):
 
 
 def _consumed(kind, value):
-    if kind in ("int", "array", "slice"):
+    if kind in ("int", "array", "slice", "dslice"):
         return 1
     return value.ndim if kind == "mask" else 0
 
@@ -223,8 +342,11 @@ class IndexPlan:
                 advanced.append((axis, value))
                 advanced_at.append(position)
             else:
-                start, stop, step = value.indices(shape[axis])
-                count = len(range(start, stop, step))
+                if kind == "dslice":   # start may be traced; out-of-range parts are dropped
+                    start, step, count = value.start, value.stride, value.size
+                else:
+                    start, stop, step = value.indices(shape[axis])
+                    count = len(range(start, stop, step))
                 pieces.append(("window" if step == 1 else "strided", axis, start, step, count))
             axis += 1
             position += 1
@@ -266,7 +388,8 @@ class IndexPlan:
         self.shape = tuple(final_shape)          # the shape of x[index]
         self.offset_dims = tuple(offset_dims)
         self.collapsed = tuple(sorted([a for a, _ in advanced] + [s[0] for s in self.strided]))
-        indexed = set(self.collapsed) | {a for a, (start, _) in self.windows.items() if start}
+        indexed = set(self.collapsed) | {a for a, (start, _) in self.windows.items()
+                                         if not _is_host(start) or start != 0}
         if not indexed and shape:
             indexed = {min(self.windows)}        # an index vector of at least one entry
         self.start_index_map = tuple(sorted(indexed))
@@ -289,7 +412,9 @@ class IndexPlan:
         index_dtype = dtypes.default_int_dtype()
         advanced = dict(self.advanced)
         strided = {s[0]: s for s in self.strided}
-        host = all(_is_host(v) for v in advanced.values())
+        host = all(_is_host(v) for v in advanced.values()) and \
+            all(_is_host(s[1]) for s in self.strided) and \
+            all(_is_host(start) for start, _ in self.windows.values())
         columns = []
         for axis in self.start_index_map:
             size = self.operand_shape[axis]
@@ -298,12 +423,18 @@ class IndexPlan:
             elif axis in strided:
                 _, start, step, dim = strided[axis]
                 count = self.batch_shape[dim]
-                values = (start + step * np.arange(count)).astype(index_dtype)
-                shape = [1] * len(self.batch_shape)
-                shape[dim] = count
-                columns.append(np.broadcast_to(values.reshape(shape), self.batch_shape))
+                values = _strided_positions(start, step, count)
+                if _is_host(values):
+                    shape = [1] * len(self.batch_shape)
+                    shape[dim] = count
+                    columns.append(np.broadcast_to(values.reshape(shape), self.batch_shape))
+                else:
+                    columns.append(lax.broadcast_in_dim(values, self.batch_shape, (dim,)))
             else:
-                columns.append(np.full(self.batch_shape, self.windows[axis][0], index_dtype))
+                start = self.windows[axis][0]
+                columns.append(np.full(self.batch_shape, start, index_dtype) if _is_host(start)
+                               else lax.broadcast_in_dim(_start_index(start), self.batch_shape,
+                                                         ()))
         if not columns:                          # a 0-d operand: empty index vectors
             return np.zeros(self.batch_shape + (0,), index_dtype)
         if host:
@@ -354,6 +485,7 @@ def gather_index(x, index, *, mode=None, fill_value=None, indices_are_sorted=Fal
     `force_gather` treats integers as 0-d index arrays (take's rule), so mode applies."""
     x = ensure_array(x)
     entries = parse_index(x.shape, index)
+    x, entries = _apply_dynamic_slices(x, entries, mode)
     if not force_gather and mode in (None, "clip", "promise_in_bounds") and not any(
             _is_advanced(kind, value) for kind, value in entries):
         return _basic_getitem(x, entries, check_bounds=mode is None)
