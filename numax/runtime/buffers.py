@@ -95,10 +95,19 @@ def device_shards(array, shard_aval):
     """The per-device arrays of a multi-device array, in its sharding's device order, as
     (device, single-device array with `shard_aval`) pairs."""
     _check_alive(array)
-    return [(piece._sharding._device,
-             xc.ArrayImpl(shard_aval, sharding_for(piece._sharding._device), [piece],
-                          array._committed, True))
-            for piece in array._arrays]
+    devices = [_device_of(piece) for piece in array._arrays]
+    return [(device, xc.ArrayImpl(shard_aval, sharding_for(device), [piece], array._committed,
+                                  True))
+            for device, piece in zip(devices, array._arrays)]
+
+
+def _device_of(piece):
+    """The device of one piece of an array: over one device, the piece is the array itself
+    and keeps its one-device SpmdSharding."""
+    device = getattr(piece._sharding, "_device", None)
+    if device is None:
+        (device,) = piece._sharding._device_assignment
+    return device
 
 
 class _PutAval:

@@ -124,7 +124,10 @@ def compile_spmd(text, devices, out_avals, name_result_layouts, chosen_by_xla):
     build.use_shardy_partitioner = False  # numax emits GSPMD attributes (jaxlib_runtime.md §7)
     build.allow_spmd_sharding_propagation_to_output = list(chosen_by_xla) or [False]
     loaded = _compile(devices[0].client, text, devices, options)
-    layouts = [str(xc.HloSharding.from_proto(proto)) for proto in loaded.get_output_shardings()]
+    protos = loaded.get_output_shardings()
+    # Over one device XLA partitions nothing and reports no output shardings: all replicated.
+    layouts = (["{replicated}"] * len(out_avals) if protos is None else
+               [str(xc.HloSharding.from_proto(proto)) for proto in protos])
     return Executable(loaded, None, out_avals, text, True, name_result_layouts(layouts))
 
 
