@@ -1,8 +1,8 @@
 """The top-level names about the machine numax runs on and the state it keeps.
 
 Owns: the Device type, process/host numbering (numax runs as one process), arrays
-made from per-device data (single device only: numax has no multi-device sharding
-yet), `typeof`, `live_arrays`, `clear_caches`, `copy_to_host_async` and
+made from per-device data (on one device or laid out by a NamedSharding over several),
+`typeof`, `live_arrays`, `clear_caches`, `copy_to_host_async` and
 `print_environment_info`. Everything about jaxlib is reached through numax.runtime.
 """
 
@@ -13,8 +13,11 @@ import numpy as np
 
 from numax import runtime
 from numax.array import Array, device_put
+from numax.core import dtypes
+from numax.core.abstract import ShapedArray
 from numax.core.config import config
 from numax.core.pytree import tree_leaves
+from numax.sharding import NamedSharding
 
 Device = runtime.DEVICE_TYPE  # the type of what numax.devices() lists
 
@@ -105,11 +108,34 @@ def _single_device(sharding, api):
                      f"array's sharding), got {sharding!r}")
 
 
+def _is_multi_device(sharding):
+    return isinstance(sharding, NamedSharding) and sharding.num_devices > 1
+
+
+def _from_pieces(shape, sharding, pieces, api):
+    """The array of global `shape` laid out by `sharding` whose piece on the device
+    `sharding._device_assignment[i]` is the host array `pieces[i]`."""
+    want = sharding.shard_shape(shape)
+    for device, piece in zip(sharding._device_assignment, pieces):
+        if np.shape(piece) != want:
+            raise ValueError(f"{api}: the data for {device} has shape {np.shape(piece)}, but "
+                             f"{sharding} gives each device a shard of shape {want}")
+    dtype = dtypes.canonicalize_dtype(np.result_type(*pieces))
+    pieces = [np.asarray(piece, dtype) for piece in pieces]
+    return runtime.put_shards(pieces, sharding._device_assignment, sharding,
+                              ShapedArray(shape, dtype))
+
+
 def make_array_from_callback(shape, sharding, data_callback):
-    """An array of `shape` whose data `data_callback(index)` returns; on one device the
-    index is the whole array (a tuple of full slices)."""
-    device = _single_device(sharding, "make_array_from_callback")
+    """An array of `shape` whose data on each device is `data_callback(index)`, index being
+    the tuple of slices that device's shard covers (the whole array on one device)."""
     shape = tuple(shape)
+    if _is_multi_device(sharding):
+        index_map = sharding.devices_indices_map(shape)
+        return _from_pieces(shape, sharding, [np.asarray(data_callback(index_map[device]))
+                                              for device in sharding._device_assignment],
+                            "make_array_from_callback")
+    device = _single_device(sharding, "make_array_from_callback")
     data = data_callback(tuple(slice(None) for _ in shape))
     if isinstance(data, Array):
         data = np.asarray(data)
@@ -120,25 +146,41 @@ def make_array_from_callback(shape, sharding, data_callback):
 
 
 def make_array_from_single_device_arrays(shape, sharding, arrays):
-    """The array of `shape` whose shards are `arrays`: with one device, one array of
-    that whole shape, which is returned (committed to the sharding's device)."""
+    """The array of `shape` whose shards are `arrays`, one numax Array on each device of
+    `sharding` (in any order), each holding the shard `sharding` gives that device."""
+    shape, arrays = tuple(shape), list(arrays)
+    if _is_multi_device(sharding):
+        api = "make_array_from_single_device_arrays"
+        by_device = {}
+        for array in arrays:
+            if not isinstance(array, Array) or len(array.devices()) != 1:
+                raise ValueError(f"{api}: each shard must be a numax Array on one device, got "
+                                 f"{array!r}")
+            by_device[next(iter(array.devices()))] = array
+        missing = [d for d in sharding._device_assignment if d not in by_device]
+        if missing or len(by_device) != len(arrays):
+            raise ValueError(f"{api}: give exactly one array on each of the sharding's "
+                             f"{sharding.num_devices} devices; missing {missing}, got arrays on "
+                             f"{sorted(by_device, key=lambda d: d.id)}")
+        return _from_pieces(shape, sharding, [np.asarray(by_device[d])
+                                              for d in sharding._device_assignment], api)
     device = _single_device(sharding, "make_array_from_single_device_arrays")
-    arrays = list(arrays)
     if len(arrays) != 1 or not isinstance(arrays[0], Array):
         raise ValueError(f"make_array_from_single_device_arrays: a single-device sharding takes "
                          f"exactly one numax Array, got {len(arrays)} value(s)")
-    if tuple(arrays[0].shape) != tuple(shape):
+    if tuple(arrays[0].shape) != shape:
         raise ValueError(f"make_array_from_single_device_arrays: the array has shape "
-                         f"{arrays[0].shape}, but the global shape is {tuple(shape)}")
+                         f"{arrays[0].shape}, but the global shape is {shape}")
     return device_put(arrays[0], device)
 
 
 def make_array_from_process_local_data(sharding, local_data, global_shape=None):
-    """The global array built from this process's data: with one process and one device,
-    `local_data` itself, placed on the sharding's device."""
-    device = _single_device(sharding, "make_array_from_process_local_data")
+    """The global array built from this process's data: numax runs as one process, so
+    `local_data` is the whole array, laid out by `sharding`."""
     shape = np.shape(local_data)
     if global_shape is not None and tuple(global_shape) != shape:
         raise ValueError(f"make_array_from_process_local_data: with one process the global "
                          f"shape {tuple(global_shape)} must equal the local data's shape {shape}")
-    return device_put(local_data, device)
+    if _is_multi_device(sharding):
+        return device_put(local_data, sharding)
+    return device_put(local_data, _single_device(sharding, "make_array_from_process_local_data"))
