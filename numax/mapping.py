@@ -18,7 +18,7 @@ import functools
 
 import numpy as np
 
-from numax.core.pytree import tree_flatten, tree_structure, tree_unflatten
+from numax.core.pytree import tree_flatten, tree_map, tree_structure, tree_unflatten
 from numax.transforms import batching
 from numax.transforms.ad import get_aval
 
@@ -219,7 +219,25 @@ def pmap(fun, axis_name=None, *, in_axes=0, out_axes=0, static_broadcasted_argnu
                    for o, a in zip(outs, out_store["axes"])]
         return tree_unflatten(out_store["tree"], results)
 
-    return api.jit(run, static_argnums=static, donate_argnums=_as_tuple(donate_argnums))
+    jitted = api.jit(run, static_argnums=static, donate_argnums=_as_tuple(donate_argnums))
+
+    @functools.wraps(fun)
+    def pmapped(*args, **kwargs):
+        # pmap lays its arguments out over the devices itself, wherever they were committed
+        return jitted(*_uncommitted(args), **_uncommitted(kwargs))
+
+    for attribute in ("lower", "eval_shape", "clear_cache", "_cache_size"):
+        setattr(pmapped, attribute, getattr(jitted, attribute))
+    return pmapped
+
+
+def _uncommitted(tree):
+    """`tree` with its arrays committed to one device made movable, as pmap's arguments."""
+    from numax import runtime
+    from numax.array import Array
+    return tree_map(lambda x: runtime.rewrap(x, x.aval, False)
+                    if type(x) is Array and x._committed and not runtime.is_multi_device(x)
+                    else x, tree)
 
 
 def _axis_to_front(ndim, axis):

@@ -125,3 +125,12 @@ def test_unmapped_output_that_varies_is_an_error():
 def test_mapping_a_scalar_argument_is_an_error():
     with pytest.raises(ValueError, match="out of range"):
         numax.pmap(lambda a, b: a * b)(np.zeros((4, 2), np.float32), np.float32(2))
+
+
+def test_arguments_committed_to_one_device_are_laid_out_by_pmap():
+    """JAX's pmap takes arrays committed to any one device and spreads them itself."""
+    data = np.arange(12.0, dtype=np.float32).reshape(4, 3)
+    committed = numax.device_put(data, numax.devices()[1])
+    out = numax.pmap(lambda x: x * 2)(committed)
+    np.testing.assert_array_equal(np.asarray(out), data * 2)
+    assert len(out.sharding.device_set) == 4
