@@ -27,8 +27,9 @@ from numax.core.config import config
 from numax.core.primitive import Primitive
 from numax.core.pytree import tree_flatten, tree_leaves, tree_map, tree_unflatten
 from numax.core.trace import EVAL_TRACE, Tracer, _state
-from numax.dispatch import (argument_device, compile_jaxpr, compile_spmd_jaxpr, on_device,
-                            place_for_program, spmd_argument_shardings)
+from numax.dispatch import (argument_device, compile_jaxpr, compile_spmd_jaxpr,
+                            constraint_sharding, on_device, place_for_program,
+                            spmd_argument_shardings)
 from numax.sharding import NamedSharding, PartitionSpec
 from numax.transforms.staging import closed_over_consts, trace_to_jaxpr
 
@@ -459,7 +460,7 @@ class JitFunction:
         # A program whose inputs, results or intermediate values are laid out over several
         # devices is partitioned over them; its other inputs and constants are replicated.
         anchor = next((s for s in (*(shardings or ()), *out_shardings) if s is not None), None) \
-            or _constraint_sharding(closed.jaxpr)
+            or constraint_sharding(closed.jaxpr)
         if anchor is None:
             target = device or runtime.default_device()
             program = compile_jaxpr(pruned, target, committed=device is not None,
@@ -548,23 +549,6 @@ def _broadcast_shardings(prefix, tree, what):
         return [s for k in sorted(tree) for s in _broadcast_shardings(prefix[k], tree[k], what)]
     raise ValueError(f"jit: {what} {prefix!r} is not a pytree prefix of the values it lays out "
                      f"({tree!r}): give one sharding, or a tuple/list/dict matching them")
-
-
-def _constraint_sharding(jaxpr):
-    """A NamedSharding some with_sharding_constraint in `jaxpr` (or a sub-program) asks for."""
-    from numax.core.ir import ClosedJaxpr, Jaxpr
-    from numax.lax.placement import sharding_constraint_p
-    for eqn in jaxpr.eqns:
-        if eqn.primitive is sharding_constraint_p and \
-                isinstance(eqn.params["sharding"], NamedSharding):
-            return eqn.params["sharding"]
-        for value in eqn.params.values():
-            for sub in (value if isinstance(value, (tuple, list)) else (value,)):
-                if isinstance(sub, (ClosedJaxpr, Jaxpr)):
-                    found = _constraint_sharding(getattr(sub, "jaxpr", sub))
-                    if found is not None:
-                        return found
-    return None
 
 
 def _same_objects(xs, ys):

@@ -87,8 +87,7 @@ def compile_spmd_jaxpr(closed_jaxpr, in_shardings, out_shardings, donated=(),
     from numax.sharding import NamedSharding, PartitionSpec, named_sharding_for
     given = [s for s in (*in_shardings, *out_shardings) if s is not None]
     if not given:  # no input, no required output: the program's constraints say where
-        from numax.api import _constraint_sharding
-        given = [_constraint_sharding(closed_jaxpr.jaxpr)]
+        given = [constraint_sharding(closed_jaxpr.jaxpr)]
     devices, mesh = given[0]._device_assignment, given[0].mesh
     for sharding in given:
         if sharding.device_set != given[0].device_set:
@@ -139,6 +138,23 @@ def compile_spmd_jaxpr(closed_jaxpr, in_shardings, out_shardings, donated=(),
     program = CompiledProgram(executable, out_avals, None, True, text)
     _remember_program(key, program)
     return program
+
+
+def constraint_sharding(jaxpr):
+    """A NamedSharding some with_sharding_constraint in `jaxpr` (or a sub-program) asks for."""
+    from numax.lax.placement import sharding_constraint_p
+    from numax.sharding import NamedSharding
+    for eqn in jaxpr.eqns:
+        if eqn.primitive is sharding_constraint_p and \
+                isinstance(eqn.params["sharding"], NamedSharding):
+            return eqn.params["sharding"]
+        for value in eqn.params.values():
+            for sub in (value if isinstance(value, (tuple, list)) else (value,)):
+                if isinstance(sub, (ClosedJaxpr, Jaxpr)):
+                    found = constraint_sharding(getattr(sub, "jaxpr", sub))
+                    if found is not None:
+                        return found
+    return None
 
 
 _placed_scalars = {}  # (id of a 0-d array, sharding) -> (the array, its placed copy)
@@ -317,11 +333,10 @@ def _sub_program_shardings(params, count):
     call's body, say) constrains a value to a layout over several devices (as shard_map
     does to its traced arguments): such a program must be partitioned over those devices,
     whatever its inputs. Else None."""
-    from numax.api import _constraint_sharding
     from numax.sharding import PartitionSpec
     for value in params.values():
         if isinstance(value, ClosedJaxpr):
-            anchor = _constraint_sharding(value.jaxpr)
+            anchor = constraint_sharding(value.jaxpr)
             if anchor is not None and anchor.num_devices > 1:
                 return [anchor.with_spec(PartitionSpec())] * count
     return None

@@ -168,16 +168,7 @@ def momentum(step_size: Schedule, mass: float):
       step_size: a positive scalar, or a schedule mapping the step index to one.
       mass: the momentum coefficient.
     """
-    step_size = make_schedule(step_size)
-
-    def init(x):
-        return x, jnp.zeros_like(x)
-
-    def update(i, g, state):
-        x, velocity = state
-        velocity = mass * velocity + g
-        return x - step_size(i) * velocity, velocity
-    return init, update, _first
+    return _heavy_ball(step_size, mass, lookahead=False)
 
 
 @optimizer
@@ -188,6 +179,12 @@ def nesterov(step_size: Schedule, mass: float):
       step_size: a positive scalar, or a schedule mapping the step index to one.
       mass: the momentum coefficient.
     """
+    return _heavy_ball(step_size, mass, lookahead=True)
+
+
+def _heavy_ball(step_size, mass, lookahead):
+    """The velocity update momentum and nesterov share; nesterov steps along the velocity
+    it looks ahead to (`mass * v + g`), momentum along the velocity itself."""
     step_size = make_schedule(step_size)
 
     def init(x):
@@ -196,7 +193,8 @@ def nesterov(step_size: Schedule, mass: float):
     def update(i, g, state):
         x, velocity = state
         velocity = mass * velocity + g
-        return x - step_size(i) * (mass * velocity + g), velocity
+        direction = mass * velocity + g if lookahead else velocity
+        return x - step_size(i) * direction, velocity
     return init, update, _first
 
 
